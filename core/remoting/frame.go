@@ -1,0 +1,127 @@
+package remoting
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// A frame on the wire:
+//
+//	totalLen int32 | serializeType<<24 | headerLen int32 | header | body
+//
+// totalLen counts everything after itself.
+
+// DefaultMaxFrameSize is the largest frame accepted, as the Java server's default
+// (com.rocketmq.remoting.frameMaxLength).
+const DefaultMaxFrameSize = 16 << 20
+
+// maxHeaderLen is what 24 bits of header length can say.
+const maxHeaderLen = 1<<24 - 1
+
+var (
+	// ErrFrameTooLarge is returned for a frame over the configured maximum, before any
+	// buffer of that size is allocated.
+	ErrFrameTooLarge = errors.New("remoting: frame exceeds the maximum size")
+	errShortFrame    = errors.New("remoting: frame too short")
+)
+
+// AppendCommand appends a whole frame for c (length prefix, header and body) to dst.
+func AppendCommand(dst []byte, c *Command) ([]byte, error) {
+	dst, err := AppendHeader(dst, c, len(c.Body))
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, c.Body...), nil
+}
+
+// AppendHeader appends the frame's length prefix and header for a body of bodyLen bytes,
+// so a writer can send the body from its own buffer without copying it.
+func AppendHeader(dst []byte, c *Command, bodyLen int) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0)
+	switch c.SerializeType {
+	case JSON:
+		dst = appendJSONHeader(dst, c)
+	case RocketMQ:
+		dst = appendBinaryHeader(dst, c)
+	default:
+		return dst[:start], fmt.Errorf("remoting: unknown serialize type %d", c.SerializeType)
+	}
+	headerLen := len(dst) - start - 8
+	if headerLen > maxHeaderLen {
+		return dst[:start], fmt.Errorf("remoting: header of %d bytes is too large", headerLen)
+	}
+	total := uint64(4) + uint64(headerLen) + uint64(bodyLen)
+	if total > 1<<31-1 {
+		return dst[:start], ErrFrameTooLarge
+	}
+	binary.BigEndian.PutUint32(dst[start:], uint32(total))
+	binary.BigEndian.PutUint32(dst[start+4:], uint32(c.SerializeType)<<24|uint32(headerLen))
+	return dst, nil
+}
+
+// DecodeFrame decodes a frame without its length prefix. The command's body aliases frame.
+func DecodeFrame(frame []byte) (*Command, error) {
+	c := new(Command)
+	if err := decodeFrameInto(frame, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func decodeFrameInto(frame []byte, c *Command) error {
+	if len(frame) < 4 {
+		return errShortFrame
+	}
+	mark := binary.BigEndian.Uint32(frame)
+	typ := SerializeType(mark >> 24)
+	headerLen := int(mark & maxHeaderLen)
+	if headerLen > len(frame)-4 {
+		return fmt.Errorf("remoting: header length %d exceeds the frame", headerLen)
+	}
+	header := frame[4 : 4+headerLen]
+	var err error
+	switch typ {
+	case JSON:
+		err = decodeJSONHeader(header, c)
+	case RocketMQ:
+		err = decodeBinaryHeader(header, c)
+	default:
+		return fmt.Errorf("remoting: unknown serialize type %d", typ)
+	}
+	if err != nil {
+		return err
+	}
+	c.SerializeType = typ
+	if body := frame[4+headerLen:]; len(body) > 0 {
+		c.Body = body
+	}
+	return nil
+}
+
+// ReadFrame reads one frame and returns it without its length prefix, in a new buffer of
+// exactly the frame's size. A length over max (or under the 4 bytes of the header mark) is
+// rejected before anything is allocated.
+func ReadFrame(r io.Reader, max int) ([]byte, error) {
+	var lenBuf [4]byte
+	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(lenBuf[:])
+	if n < 4 {
+		return nil, errShortFrame
+	}
+	if uint64(n) > uint64(max) {
+		return nil, fmt.Errorf("%w: %d bytes > %d", ErrFrameTooLarge, n, max)
+	}
+	frame := make([]byte, n)
+	if _, err := io.ReadFull(r, frame); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return frame, nil
+}

@@ -1,0 +1,94 @@
+package remoting
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+)
+
+// The ROCKETMQ binary header:
+//
+//	code int16 | language byte | version int16 | opaque int32 | flag int32 |
+//	remarkLen int32 | remark | extLen int32 | (keyLen int16 | key | valLen int32 | val)*
+const binaryFixedLen = 2 + 1 + 2 + 4 + 4 + 4 + 4
+
+var errBinaryHeader = errors.New("remoting: malformed ROCKETMQ header")
+
+func appendBinaryHeader(dst []byte, c *Command) []byte {
+	dst = binary.BigEndian.AppendUint16(dst, uint16(int16(c.Code)))
+	dst = append(dst, byte(c.Language))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(int16(c.Version)))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.Opaque))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.Flag))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(c.Remark)))
+	dst = append(dst, c.Remark...)
+	lenAt := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	for k, v := range c.ExtFields {
+		if len(k) > math.MaxInt16 {
+			continue // unrepresentable; upstream would fail the whole request
+		}
+		dst = binary.BigEndian.AppendUint16(dst, uint16(len(k)))
+		dst = append(dst, k...)
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(v)))
+		dst = append(dst, v...)
+	}
+	binary.BigEndian.PutUint32(dst[lenAt:], uint32(len(dst)-lenAt-4))
+	return dst
+}
+
+func decodeBinaryHeader(b []byte, c *Command) error {
+	if len(b) < binaryFixedLen {
+		return errBinaryHeader
+	}
+	c.Code = int32(int16(binary.BigEndian.Uint16(b)))
+	c.Language = Language(b[2])
+	c.Version = int32(int16(binary.BigEndian.Uint16(b[3:])))
+	c.Opaque = int32(binary.BigEndian.Uint32(b[5:]))
+	c.Flag = int32(binary.BigEndian.Uint32(b[9:]))
+	p := 13
+	remarkLen := binary.BigEndian.Uint32(b[p:])
+	p += 4
+	if uint64(remarkLen) > uint64(len(b)-p) {
+		return errBinaryHeader
+	}
+	c.Remark = string(b[p : p+int(remarkLen)])
+	p += int(remarkLen)
+	if len(b)-p < 4 {
+		return errBinaryHeader
+	}
+	extLen := binary.BigEndian.Uint32(b[p:])
+	p += 4
+	if uint64(extLen) > uint64(len(b)-p) {
+		return errBinaryHeader
+	}
+	if extLen == 0 {
+		return nil
+	}
+	ext := b[p : p+int(extLen)]
+	m := make(map[string]string, 8)
+	for len(ext) > 0 {
+		if len(ext) < 2 {
+			return errBinaryHeader
+		}
+		kl := int(binary.BigEndian.Uint16(ext))
+		ext = ext[2:]
+		if kl > len(ext) {
+			return errBinaryHeader
+		}
+		k := ext[:kl]
+		ext = ext[kl:]
+		if len(ext) < 4 {
+			return errBinaryHeader
+		}
+		vl := binary.BigEndian.Uint32(ext)
+		ext = ext[4:]
+		if uint64(vl) > uint64(len(ext)) {
+			return errBinaryHeader
+		}
+		m[string(k)] = string(ext[:vl])
+		ext = ext[vl:]
+	}
+	c.ExtFields = m
+	return nil
+}

@@ -1,0 +1,453 @@
+package remoting
+
+import (
+	"errors"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// JSON headers are encoded and decoded by hand: encoding/json would allocate a reflection
+// walk and a map per frame on the hottest path of both client and broker, and the header is
+// a small fixed shape. Keys are written in the order fastjson uses (alphabetical), so our
+// frames look like a Java client's to anything that compares them.
+
+func appendJSONHeader(dst []byte, c *Command) []byte {
+	dst = append(dst, `{"code":`...)
+	dst = strconv.AppendInt(dst, int64(c.Code), 10)
+	if len(c.ExtFields) > 0 {
+		dst = append(dst, `,"extFields":{`...)
+		first := true
+		for k, v := range c.ExtFields {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			dst = appendJSONString(dst, v)
+		}
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `,"flag":`...)
+	dst = strconv.AppendInt(dst, int64(c.Flag), 10)
+	dst = append(dst, `,"language":"`...)
+	dst = append(dst, c.Language.String()...)
+	dst = append(dst, `","opaque":`...)
+	dst = strconv.AppendInt(dst, int64(c.Opaque), 10)
+	if c.Remark != "" {
+		dst = append(dst, `,"remark":`...)
+		dst = appendJSONString(dst, c.Remark)
+	}
+	dst = append(dst, `,"serializeTypeCurrentRPC":"JSON","version":`...)
+	dst = strconv.AppendInt(dst, int64(c.Version), 10)
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			// Properties travel inside ext fields with 0x01/0x02 separators, so control
+			// characters are common, not exotic.
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+var errJSONHeader = errors.New("remoting: malformed JSON header")
+
+// maxJSONDepth bounds nesting in values we skip, so a hostile header cannot recurse deeply.
+const maxJSONDepth = 32
+
+type jsonReader struct {
+	b []byte
+	i int
+}
+
+func decodeJSONHeader(b []byte, c *Command) error {
+	r := jsonReader{b: b}
+	r.space()
+	if !r.consume('{') {
+		return errJSONHeader
+	}
+	r.space()
+	if r.consume('}') {
+		return r.end()
+	}
+	for {
+		r.space()
+		key, err := r.rawString()
+		if err != nil {
+			return err
+		}
+		r.space()
+		if !r.consume(':') {
+			return errJSONHeader
+		}
+		r.space()
+		switch string(key) {
+		case "code":
+			c.Code, err = r.int32Value()
+		case "flag":
+			c.Flag, err = r.int32Value()
+		case "opaque":
+			c.Opaque, err = r.int32Value()
+		case "version":
+			c.Version, err = r.int32Value()
+		case "language":
+			c.Language, err = r.languageValue()
+		case "remark":
+			c.Remark, _, err = r.stringOrNull()
+		case "extFields":
+			c.ExtFields, err = r.extFields()
+		default:
+			err = r.skip(0)
+		}
+		if err != nil {
+			return err
+		}
+		r.space()
+		if r.consume(',') {
+			continue
+		}
+		if r.consume('}') {
+			return r.end()
+		}
+		return errJSONHeader
+	}
+}
+
+func (r *jsonReader) end() error {
+	r.space()
+	if r.i != len(r.b) {
+		return errJSONHeader
+	}
+	return nil
+}
+
+func (r *jsonReader) space() {
+	for r.i < len(r.b) {
+		switch r.b[r.i] {
+		case ' ', '\t', '\n', '\r':
+			r.i++
+		default:
+			return
+		}
+	}
+}
+
+func (r *jsonReader) consume(c byte) bool {
+	if r.i < len(r.b) && r.b[r.i] == c {
+		r.i++
+		return true
+	}
+	return false
+}
+
+func (r *jsonReader) peek() byte {
+	if r.i < len(r.b) {
+		return r.b[r.i]
+	}
+	return 0
+}
+
+// rawString returns a string's bytes without allocating when it has no escapes (keys
+// always), and a decoded copy otherwise.
+func (r *jsonReader) rawString() ([]byte, error) {
+	if !r.consume('"') {
+		return nil, errJSONHeader
+	}
+	start := r.i
+	for r.i < len(r.b) {
+		switch c := r.b[r.i]; {
+		case c == '"':
+			s := r.b[start:r.i]
+			r.i++
+			return s, nil
+		case c == '\\':
+			r.i = start
+			return r.escapedString()
+		case c < 0x20:
+			return nil, errJSONHeader
+		}
+		r.i++
+	}
+	return nil, errJSONHeader
+}
+
+func (r *jsonReader) escapedString() ([]byte, error) {
+	out := make([]byte, 0, 32)
+	for r.i < len(r.b) {
+		c := r.b[r.i]
+		switch {
+		case c == '"':
+			r.i++
+			return out, nil
+		case c < 0x20:
+			return nil, errJSONHeader
+		case c != '\\':
+			out = append(out, c)
+			r.i++
+			continue
+		}
+		if r.i+1 >= len(r.b) {
+			return nil, errJSONHeader
+		}
+		e := r.b[r.i+1]
+		r.i += 2
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r1, ok := r.hex4()
+			if !ok {
+				return nil, errJSONHeader
+			}
+			if utf16.IsSurrogate(r1) && r.i+1 < len(r.b) && r.b[r.i] == '\\' && r.b[r.i+1] == 'u' {
+				save := r.i
+				r.i += 2
+				if r2, ok := r.hex4(); ok {
+					if dec := utf16.DecodeRune(r1, r2); dec != utf8.RuneError {
+						out = utf8.AppendRune(out, dec)
+						continue
+					}
+				}
+				r.i = save
+			}
+			out = utf8.AppendRune(out, r1)
+		default:
+			return nil, errJSONHeader
+		}
+	}
+	return nil, errJSONHeader
+}
+
+func (r *jsonReader) hex4() (rune, bool) {
+	if r.i+4 > len(r.b) {
+		return 0, false
+	}
+	var v rune
+	for _, c := range r.b[r.i : r.i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			v = v<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	r.i += 4
+	return v, true
+}
+
+func (r *jsonReader) literal(word string) bool {
+	if len(r.b)-r.i >= len(word) && string(r.b[r.i:r.i+len(word)]) == word {
+		r.i += len(word)
+		return true
+	}
+	return false
+}
+
+// number returns the raw text of a JSON number.
+func (r *jsonReader) number() ([]byte, error) {
+	start := r.i
+	if r.peek() == '-' {
+		r.i++
+	}
+	digits := r.i
+	for r.i < len(r.b) && (r.b[r.i] >= '0' && r.b[r.i] <= '9' || r.b[r.i] == '.' || r.b[r.i] == 'e' ||
+		r.b[r.i] == 'E' || r.b[r.i] == '+' || r.b[r.i] == '-') {
+		r.i++
+	}
+	if r.i == digits {
+		return nil, errJSONHeader
+	}
+	return r.b[start:r.i], nil
+}
+
+func (r *jsonReader) int32Value() (int32, error) {
+	if r.literal("null") {
+		return 0, nil
+	}
+	n, err := r.number()
+	if err != nil {
+		return 0, err
+	}
+	v, perr := strconv.ParseInt(string(n), 10, 32)
+	if perr != nil {
+		return 0, errJSONHeader
+	}
+	return int32(v), nil
+}
+
+func (r *jsonReader) languageValue() (Language, error) {
+	switch r.peek() {
+	case '"':
+		s, err := r.rawString()
+		return languageByName(s), err
+	case 'n':
+		if r.literal("null") {
+			return Other, nil
+		}
+		return 0, errJSONHeader
+	}
+	v, err := r.int32Value()
+	if v < 0 || v > 255 {
+		return Other, err
+	}
+	return Language(v), err
+}
+
+// stringOrNull returns a string value; numbers and booleans come back as their text, since
+// some encoders write numeric ext fields unquoted.
+func (r *jsonReader) stringOrNull() (string, bool, error) {
+	switch r.peek() {
+	case '"':
+		s, err := r.rawString()
+		return string(s), true, err
+	case 'n':
+		if r.literal("null") {
+			return "", false, nil
+		}
+	case 't':
+		if r.literal("true") {
+			return "true", true, nil
+		}
+	case 'f':
+		if r.literal("false") {
+			return "false", true, nil
+		}
+	default:
+		n, err := r.number()
+		return string(n), true, err
+	}
+	return "", false, errJSONHeader
+}
+
+func (r *jsonReader) extFields() (map[string]string, error) {
+	if r.literal("null") {
+		return nil, nil
+	}
+	if !r.consume('{') {
+		return nil, errJSONHeader
+	}
+	m := make(map[string]string, 8)
+	r.space()
+	if r.consume('}') {
+		return m, nil
+	}
+	for {
+		r.space()
+		k, err := r.rawString()
+		if err != nil {
+			return nil, err
+		}
+		r.space()
+		if !r.consume(':') {
+			return nil, errJSONHeader
+		}
+		r.space()
+		if c := r.peek(); c == '{' || c == '[' {
+			if err := r.skip(1); err != nil {
+				return nil, err
+			}
+		} else {
+			v, ok, err := r.stringOrNull()
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				m[string(k)] = v
+			}
+		}
+		r.space()
+		if r.consume(',') {
+			continue
+		}
+		if r.consume('}') {
+			return m, nil
+		}
+		return nil, errJSONHeader
+	}
+}
+
+// skip passes over one value of any type.
+func (r *jsonReader) skip(depth int) error {
+	if depth > maxJSONDepth {
+		return errJSONHeader
+	}
+	switch r.peek() {
+	case '{', '[':
+		open := r.b[r.i]
+		closer := byte('}')
+		if open == '[' {
+			closer = ']'
+		}
+		r.i++
+		r.space()
+		if r.consume(closer) {
+			return nil
+		}
+		for {
+			r.space()
+			if open == '{' {
+				if _, err := r.rawString(); err != nil {
+					return err
+				}
+				r.space()
+				if !r.consume(':') {
+					return errJSONHeader
+				}
+				r.space()
+			}
+			if err := r.skip(depth + 1); err != nil {
+				return err
+			}
+			r.space()
+			if r.consume(',') {
+				continue
+			}
+			if r.consume(closer) {
+				return nil
+			}
+			return errJSONHeader
+		}
+	default:
+		_, _, err := r.stringOrNull()
+		return err
+	}
+}
