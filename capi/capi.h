@@ -1,0 +1,54 @@
+/*
+ * capi.h - C helpers private to the capi package (not installed).
+ *
+ * Included by the cgo preamble of every Go file in capi, after the public
+ * headers, so that the exported Go functions are checked against the public
+ * prototypes when cgo compiles its generated _cgo_export.c.
+ */
+
+#ifndef RMQ_CAPI_H
+#define RMQ_CAPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Helpers stay out of the shared library's dynamic symbol table. */
+#if defined(_WIN32)
+#define RMQ_INTERNAL
+#else
+#define RMQ_INTERNAL __attribute__((visibility("hidden")))
+#endif
+
+/*
+ * cgo has no const: an export declared with a *C.cchar_t parameter or
+ * result gets a "const char *" in the generated prototype, which then matches
+ * the public header.
+ */
+typedef const char cchar_t;
+
+/* ---- last error (lasterror.c) ------------------------------------------ */
+
+/*
+ * Records msg[0..n) (copied; need not be NUL-terminated) as the calling
+ * thread's last error. If memory runs out the previous message is kept,
+ * truncated to fit the existing buffer.
+ */
+RMQ_INTERNAL void rmq_set_last_error(const char *msg, size_t n);
+
+/* Forgets the calling thread's last error: rmq_last_error() returns "". */
+RMQ_INTERNAL void rmq_clear_last_error(void);
+
+/* The calling thread's last error, or "". Never NULL. */
+RMQ_INTERNAL const char *rmq_last_error(void);
+
+/* ---- handle address range (handlespace.c) ------------------------------- */
+
+/*
+ * Reserves, once per process, a range of addresses that is never mapped to
+ * memory, and returns its start; *size receives its length in bytes.
+ * Handles given to C are addresses inside this range (see handles.go).
+ * Returns NULL only if no range at all could be obtained.
+ */
+RMQ_INTERNAL void *rmq_handle_space(size_t *size);
+
+#endif /* RMQ_CAPI_H */

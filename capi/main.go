@@ -1,0 +1,33 @@
+// Command capi is the C API of librocketmq-go: built with
+// -buildmode=c-shared it becomes librocketmq.so (and with -buildmode=c-archive
+// librocketmq.a), exporting the functions declared in ../include with the
+// same names, signatures and values as Apache RocketMQ's C client, so
+// existing C programs and the Python ctypes client use it unchanged.
+//
+// The package holds only the C boundary: argument conversion, handles,
+// C trampolines for callbacks and the per-thread last error. Client logic
+// lives in ../core.
+//
+// # Writing an export
+//
+// Every export goes through guard (errors.go), which takes the C function
+// name once, recovers panics, fails fast once the library is poisoned, and
+// returns the upstream status code. Objects cross the boundary as handles
+// (handles.go), never as Go pointers. One Go file per public header:
+// errormessage.go implements CErrorMessage.h, and so on.
+//
+// Each file that exports functions includes the public headers in its cgo
+// preamble, so cgo's generated prototypes are compiled against ours: a
+// mismatch in a name, parameter or result type fails the build. cgo has no
+// const, so "const char*" is spelled *C.cchar_t (see capi.h).
+package main
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../include -Wall
+#include "CCommon.h"
+#include "capi.h"
+*/
+import "C"
+
+// main is never called: c-shared and c-archive builds need a main package.
+func main() {}
