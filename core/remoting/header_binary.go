@@ -52,7 +52,9 @@ func decodeBinaryHeader(b []byte, c *Command) error {
 	if uint64(remarkLen) > uint64(len(b)-p) {
 		return errBinaryHeader
 	}
-	c.Remark = string(b[p : p+int(remarkLen)])
+	// One string for the whole header; remark, keys and values are substrings of it.
+	hs := string(b)
+	c.Remark = hs[p : p+int(remarkLen)]
 	p += int(remarkLen)
 	if len(b)-p < 4 {
 		return errBinaryHeader
@@ -65,29 +67,29 @@ func decodeBinaryHeader(b []byte, c *Command) error {
 	if extLen == 0 {
 		return nil
 	}
-	ext := b[p : p+int(extLen)]
-	m := make(map[string]string, 8)
-	for len(ext) > 0 {
-		if len(ext) < 2 {
+	end := p + int(extLen)
+	m := make(map[string]string, 16)
+	for p < end {
+		if end-p < 2 {
 			return errBinaryHeader
 		}
-		kl := int(binary.BigEndian.Uint16(ext))
-		ext = ext[2:]
-		if kl > len(ext) {
+		kl := int(binary.BigEndian.Uint16(b[p:]))
+		p += 2
+		if kl > end-p {
 			return errBinaryHeader
 		}
-		k := ext[:kl]
-		ext = ext[kl:]
-		if len(ext) < 4 {
+		k := hs[p : p+kl]
+		p += kl
+		if end-p < 4 {
 			return errBinaryHeader
 		}
-		vl := binary.BigEndian.Uint32(ext)
-		ext = ext[4:]
-		if uint64(vl) > uint64(len(ext)) {
+		vl := binary.BigEndian.Uint32(b[p:])
+		p += 4
+		if uint64(vl) > uint64(end-p) {
 			return errBinaryHeader
 		}
-		m[string(k)] = string(ext[:vl])
-		ext = ext[vl:]
+		m[k] = hs[p : p+int(vl)]
+		p += int(vl)
 	}
 	c.ExtFields = m
 	return nil

@@ -82,11 +82,14 @@ const maxJSONDepth = 32
 
 type jsonReader struct {
 	b []byte
-	i int
+	s string // b as one string: unescaped keys and values are substrings of it, so a
+	// header costs one string allocation however many ext fields it has
+	i       int
+	escaped bool // whether the last rawString had escapes (and so was decoded into a copy)
 }
 
 func decodeJSONHeader(b []byte, c *Command) error {
-	r := jsonReader{b: b}
+	r := jsonReader{b: b, s: string(b)}
 	r.space()
 	if !r.consume('{') {
 		return errJSONHeader
@@ -172,12 +175,23 @@ func (r *jsonReader) peek() byte {
 	return 0
 }
 
+// str returns a string value, as a substring of the header when it has no escapes.
+func (r *jsonReader) str() (string, error) {
+	start := r.i + 1
+	raw, err := r.rawString()
+	if err != nil || r.escaped {
+		return string(raw), err
+	}
+	return r.s[start : start+len(raw)], nil
+}
+
 // rawString returns a string's bytes without allocating when it has no escapes (keys
 // always), and a decoded copy otherwise.
 func (r *jsonReader) rawString() ([]byte, error) {
 	if !r.consume('"') {
 		return nil, errJSONHeader
 	}
+	r.escaped = false
 	start := r.i
 	for r.i < len(r.b) {
 		switch c := r.b[r.i]; {
@@ -187,6 +201,7 @@ func (r *jsonReader) rawString() ([]byte, error) {
 			return s, nil
 		case c == '\\':
 			r.i = start
+			r.escaped = true
 			return r.escapedString()
 		case c < 0x20:
 			return nil, errJSONHeader
@@ -337,8 +352,8 @@ func (r *jsonReader) languageValue() (Language, error) {
 func (r *jsonReader) stringOrNull() (string, bool, error) {
 	switch r.peek() {
 	case '"':
-		s, err := r.rawString()
-		return string(s), true, err
+		s, err := r.str()
+		return s, true, err
 	case 'n':
 		if r.literal("null") {
 			return "", false, nil
@@ -352,8 +367,9 @@ func (r *jsonReader) stringOrNull() (string, bool, error) {
 			return "false", true, nil
 		}
 	default:
+		start := r.i
 		n, err := r.number()
-		return string(n), true, err
+		return r.s[start : start+len(n)], true, err
 	}
 	return "", false, errJSONHeader
 }
@@ -365,14 +381,14 @@ func (r *jsonReader) extFields() (map[string]string, error) {
 	if !r.consume('{') {
 		return nil, errJSONHeader
 	}
-	m := make(map[string]string, 8)
+	m := make(map[string]string, 16)
 	r.space()
 	if r.consume('}') {
 		return m, nil
 	}
 	for {
 		r.space()
-		k, err := r.rawString()
+		k, err := r.str()
 		if err != nil {
 			return nil, err
 		}
@@ -391,7 +407,7 @@ func (r *jsonReader) extFields() (map[string]string, error) {
 				return nil, err
 			}
 			if ok {
-				m[string(k)] = v
+				m[k] = v
 			}
 		}
 		r.space()
