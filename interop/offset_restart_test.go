@@ -1,0 +1,66 @@
+package interop
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+)
+
+// TestOffsetsSurviveConsumerRestart consumes N messages, shuts the consumer down (it
+// persists its offsets to the broker), sends M more and starts a new consumer of the same
+// group: it gets exactly the M new messages and none of the committed ones.
+func TestOffsetsSurviveConsumerRestart(t *testing.T) {
+	e := newEnv(t)
+	const queues = 4
+	topic := e.createTopic(queues)
+	p := e.newProducer()
+	group := e.name("cg")
+	brokerAddr := e.brokerAddrOf(topic)
+
+	first := ids("first", 0, 200)
+	sendSync(t, p, topic, first, 4)
+	col1 := newCollector()
+	c1 := e.newPushConsumer(group, topic, consumer.MessageSelector{}, col1.handler("c1"))
+	col1.waitAll(t, first, 30*time.Second)
+	settle(t, col1, 300*time.Millisecond)
+	col1.requireExactlyOnce(t, first)
+
+	if err := c1.Shutdown(); err != nil {
+		t.Fatalf("first consumer Shutdown: %v", err)
+	}
+
+	// Shutdown sends UPDATE_CONSUMER_OFFSET (oneway) per queue: the broker must now report
+	// every queue consumed up to its max offset.
+	var state string
+	waitFor(t, 10*time.Second, func() bool {
+		var b strings.Builder
+		okAll := true
+		for q := 0; q < queues; q++ {
+			committed, err1 := e.committedOffset(brokerAddr, group, topic, q)
+			max, err2 := e.maxOffset(brokerAddr, topic, q)
+			fmt.Fprintf(&b, " q%d committed=%d max=%d", q, committed, max)
+			if err1 != nil || err2 != nil {
+				fmt.Fprintf(&b, " (errors: %v %v)", err1, err2)
+				okAll = false
+			} else if committed != max {
+				okAll = false
+			}
+		}
+		state = b.String()
+		return okAll
+	}, func() string {
+		return "after the consumer shut down, the broker's committed offsets (QUERY_CONSUMER_OFFSET) do not reach the queues' max offsets (GET_MAX_OFFSET):" + state
+	})
+
+	second := ids("second", 0, 100)
+	sendSync(t, p, topic, second, 4)
+
+	col2 := newCollector()
+	e.newPushConsumer(group, topic, consumer.MessageSelector{}, col2.handler("c2"))
+	col2.waitAll(t, second, 30*time.Second)
+	settle(t, col2, 500*time.Millisecond)
+	col2.requireExactlyOnce(t, second) // also fails on any redelivered "first-" message
+}
