@@ -197,6 +197,8 @@ func (b *Broker) registerNameServer() {
 	b.handle(b.nsServer, remoting.GetRouteInfoByTopic, b.ns.getRouteInfo)
 	b.handle(b.nsServer, remoting.GetBrokerClusterInfo, b.ns.getClusterInfo)
 	b.handle(b.nsServer, remoting.GetAllTopicListFromNameServer, b.ns.getAllTopics)
+	b.handle(b.nsServer, remoting.RegisterBroker, b.ns.registerBroker)
+	b.handle(b.nsServer, remoting.UnregisterBroker, b.ns.unregisterBroker)
 }
 
 func (b *Broker) registerBroker() {
@@ -219,7 +221,7 @@ func (b *Broker) registerBroker() {
 	b.handle(s, remoting.UpdateAndCreateTopic, b.handleUpdateAndCreateTopic)
 }
 
-// startBackground runs the periodic work: client expiry and lock expiry.
+// startBackground runs the periodic work: client, lock and registered-broker expiry.
 func (b *Broker) startBackground() {
 	b.wg.Add(1)
 	go func() {
@@ -233,6 +235,7 @@ func (b *Broker) startBackground() {
 			case now := <-t.C:
 				b.clients.expire(now)
 				b.locks.expire(now)
+				b.ns.expire(now)
 			}
 		}
 	}()
