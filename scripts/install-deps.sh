@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what building and testing librocketmq-go needs on Debian 12, with Go
+# already on the machine: cmake, a C and C++ compiler, binutils (nm) and
+# Debian's pytest for /usr/bin/python3.
+#
+# Idempotent: when every tool is already present it touches nothing, and it
+# runs `apt-get update` only when something has to be installed.
+# Runs as root; otherwise uses sudo if it is available.
+set -euo pipefail
+
+# package -> a command (or "dpkg:" to check the package itself) that proves it is installed
+want=(
+  "cmake:cmake"
+  "gcc:gcc"
+  "g++:g++"
+  "make:make"
+  "binutils:nm"
+  "python3:/usr/bin/python3"
+  "python3-pytest:dpkg"
+)
+
+missing=()
+for entry in "${want[@]}"; do
+  pkg=${entry%%:*}
+  probe=${entry#*:}
+  if [[ $probe == dpkg ]]; then
+    dpkg -s "$pkg" >/dev/null 2>&1 && continue
+  else
+    command -v "$probe" >/dev/null 2>&1 && continue
+  fi
+  missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: everything is already installed"
+  exit 0
+fi
+
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo -n)
+  else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends "${missing[@]}"

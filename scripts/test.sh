@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Runs every test of librocketmq-go, the same way locally and in CI:
+#
+#   bash scripts/test.sh
+#
+# Steps: install build dependencies, gofmt, go vet, go test -race (which also
+# runs the fuzz seed corpora), the interop module's tests (when it exists), a
+# short fuzzing smoke run of every Fuzz target, then the CMake build of
+# librocketmq and ctest.
+#
+# Environment:
+#   RMQ_FUZZ_TIME    time per Fuzz target (go -fuzztime), default 3s; 0 skips fuzzing
+#   RMQ_FUZZ_BUDGET  seconds after which no further Fuzz target is started, default 120
+#   RMQ_BUILD_DIR    CMake build directory, default build
+#   RMQ_GO_PACKAGES  Go packages to vet, test and fuzz, default ./... (all)
+#   RMQ_JOBS         parallel build/test jobs, default: number of CPUs
+set -euo pipefail
+exec </dev/null # never wait for input
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+
+fuzz_time=${RMQ_FUZZ_TIME:-3s}
+fuzz_budget=${RMQ_FUZZ_BUDGET:-120}
+build_dir=${RMQ_BUILD_DIR:-build}
+read -r -a go_packages <<<"${RMQ_GO_PACKAGES:-./...}"
+jobs=${RMQ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+start=$SECONDS
+section() {
+  printf '\n==== %s  [%ds]\n' "$*" $((SECONDS - start))
+}
+
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  export PATH="/usr/local/go/bin:$PATH"
+fi
+export CGO_ENABLED=1 # the C API, -race and the capi tests need cgo
+
+section "install dependencies"
+bash scripts/install-deps.sh
+go version
+
+section "gofmt"
+unformatted=$(find . -name '*.go' -not -path './.git/*' -not -path "./$build_dir/*" \
+  -not -path '*/testdata/*' -print0 | xargs -0 -r gofmt -l)
+if [[ -n $unformatted ]]; then
+  echo "gofmt: these files need formatting (run gofmt -w):"
+  echo "$unformatted"
+  exit 1
+fi
+echo "all Go files formatted"
+
+section "go vet ${go_packages[*]}"
+go vet "${go_packages[@]}"
+
+section "go test -race ${go_packages[*]}"
+go test -race "${go_packages[@]}"
+
+section "interop"
+if [[ -f interop/go.mod ]]; then
+  (cd interop && go test -race ./...)
+else
+  echo "interop/go.mod not found: skipped"
+fi
+
+section "fuzz smoke (${fuzz_time} per target)"
+if [[ $fuzz_time == 0 || $fuzz_time == 0s ]]; then
+  echo "RMQ_FUZZ_TIME=0: skipped"
+else
+  # `go test -list` prints each package's matching names, then its "ok" line.
+  targets=$(go test -list '^Fuzz' "${go_packages[@]}" | awk '
+    /^Fuzz/ { names[n++] = $1; next }
+    /^ok /  { for (i = 0; i < n; i++) print $2, names[i] }
+            { if (!/^Fuzz/) n = 0 }')
+  if [[ -z $targets ]]; then
+    echo "no Fuzz targets"
+  fi
+  fuzz_start=$SECONDS
+  while read -r pkg name; do
+    [[ -n ${pkg:-} ]] || continue
+    if ((SECONDS - fuzz_start >= fuzz_budget)); then
+      echo "fuzz budget of ${fuzz_budget}s used up: not run: $pkg $name"
+      continue
+    fi
+    echo "--- $pkg $name"
+    go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzz_time" "$pkg"
+  done <<<"$targets"
+fi
+
+section "cmake configure"
+cmake -S . -B "$build_dir"
+
+section "cmake build"
+cmake --build "$build_dir" --parallel "$jobs"
+
+section "ctest"
+(cd "$build_dir" && ctest --output-on-failure --parallel "$jobs")
+
+section "all tests passed"
