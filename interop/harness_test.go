@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -155,6 +156,9 @@ func (e *env) createTopic(queues int) string {
 	}
 	waitFor(e.t, 10*time.Second, func() bool {
 		r, err := e.route(topic)
+		if err != nil && !strings.Contains(err.Error(), "code 17 ") {
+			e.t.Fatalf("route of freshly created topic %s: %v", topic, err)
+		}
 		return err == nil && len(r.QueueDatas) > 0
 	}, func() string {
 		_, err := e.route(topic)
