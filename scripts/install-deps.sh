@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing librocketmq-go needs on Debian 12, with Go
-# already on the machine: cmake, a C and C++ compiler, binutils (nm) and
-# Debian's pytest for /usr/bin/python3.
+# already on the machine: cmake, build-essential (gcc, g++, make and the libc
+# headers cgo needs), binutils (nm), and Debian's python3 and pytest (used as
+# /usr/bin/python3; no pip).
 #
 # Idempotent: when every tool is already present it touches nothing, and it
 # runs `apt-get update` only when something has to be installed.
@@ -11,6 +12,7 @@ set -euo pipefail
 # package -> a command (or "dpkg:" to check the package itself) that proves it is installed
 want=(
   "cmake:cmake"
+  "build-essential:dpkg"
   "gcc:gcc"
   "g++:g++"
   "make:make"
