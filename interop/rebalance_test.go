@@ -168,7 +168,10 @@ func waitConsumerIDs(t testing.TB, e *env, brokerAddr, group string, n int) {
 	var lastErr error
 	waitFor(t, 15*time.Second, func() bool {
 		last, lastErr = consumerIDs(e, brokerAddr, group)
-		return lastErr == nil && len(last) == n
+		if lastErr != nil {
+			t.Fatalf("waiting for %d members of %s: %v", n, group, lastErr)
+		}
+		return len(last) == n
 	}, func() string {
 		return fmt.Sprintf("broker never listed %d members of %s: last %v err %v", n, group, last, lastErr)
 	})

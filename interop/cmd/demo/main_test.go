@@ -5,8 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/rocketmq-client-go/v2/rlog"
+
 	"github.com/rocketmq-go/librocketmq/devbroker"
 )
+
+func init() { rlog.SetLogLevel("error") }
 
 // TestDemoAgainstDevBroker runs the demo against an in-process dev broker, with the topic
 // left to auto-creation as a first-time user would.
