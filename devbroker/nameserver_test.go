@@ -261,7 +261,8 @@ func TestRegisterBrokerGoneWithConnection(t *testing.T) {
 	c := mgmtClient(t)
 	require.Eventually(t, func() bool {
 		b.ns.expire(time.Now())
-		return mgmtCall(t, c, ns, routeRequest("Remote", 401)).Code == remoting.TopicNotExist
+		resp, err := c.InvokeSync(context.Background(), ns, routeRequest("Remote", 401), time.Second)
+		return err == nil && resp.Code == remoting.TopicNotExist
 	}, 5*time.Second, 20*time.Millisecond)
 }
 
