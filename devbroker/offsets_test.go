@@ -2,6 +2,8 @@ package devbroker
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,4 +63,32 @@ func TestConsumerOffsets(t *testing.T) {
 		resp := mgmtCall(t, c, addr, req)
 		assert.Equal(t, remoting.SystemError, resp.Code, "%v", req.ExtFields)
 	}
+}
+
+// Once the oldest messages of a queue are gone, a group without an offset is told so: the
+// client then applies its consume-from-where.
+func TestConsumerOffsetNotFoundAfterEviction(t *testing.T) {
+	b := mgmtBroker(t, Config{MaxMessageSize: 16 << 10, MaxStoreBytes: 256 << 10})
+	require.NoError(t, b.CreateTopic("T", 1))
+	c := mgmtClient(t)
+	body := []byte(strings.Repeat("x", 1000))
+	for range 600 {
+		resp := mgmtCall(t, c, b.BrokerAddr(), remoting.NewRequest(remoting.SendMessage, map[string]string{
+			"producerGroup": "PG", "topic": "T", "defaultTopic": "TBW102", "defaultTopicQueueNums": "4", "queueId": "0",
+			"sysFlag": "0", "bornTimestamp": strconv.FormatInt(time.Now().UnixMilli(), 10), "flag": "0", "properties": "",
+			"reconsumeTimes": "0", "unitMode": "false", "maxReconsumeTimes": "0", "batch": "false",
+		}, body))
+		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	}
+	if b.store.minOffset("T", 0) == 0 {
+		t.Skip("the store dropped nothing")
+	}
+	resp := mgmtCall(t, c, b.BrokerAddr(), offsetReq(remoting.QueryConsumerOffset, "CG", "T", "0"))
+	assert.Equal(t, remoting.QueryNotFound, resp.Code)
+	assert.Equal(t, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first", resp.Remark)
+
+	b.offsets.commit("CG", "T", 0, 5)
+	resp = mgmtCall(t, c, b.BrokerAddr(), offsetReq(remoting.QueryConsumerOffset, "CG", "T", "0"))
+	require.Equal(t, remoting.Success, resp.Code)
+	assert.Equal(t, "5", resp.Ext("offset"), "a stored offset wins, even below the minimum")
 }
