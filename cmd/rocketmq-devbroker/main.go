@@ -1,0 +1,138 @@
+// Command rocketmq-devbroker runs a RocketMQ 4.x name server and broker in one process, with
+// messages in memory, for development, demos and tests where no Java broker can run.
+//
+// Usage:
+//
+//	rocketmq-devbroker [serve] [flags]
+//
+// Once both listen it prints one line naming their addresses, and with -ready-file it also
+// writes the name server's address to a file, so that scripts starting it on port 0 can
+// wait for it. SIGINT or SIGTERM shut it down cleanly with exit status 0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/rocketmq-go/librocketmq/devbroker"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: rocketmq-devbroker [serve] [flags]
+
+Commands:
+  serve    run the name server and the broker (the default)
+
+Run "rocketmq-devbroker serve -h" for the flags.
+`
+
+// run dispatches on the subcommand and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "rocketmq-devbroker: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rocketmq-devbroker serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	nsAddr := fs.String("namesrv-addr", "127.0.0.1:9876", "listen address of the name server (port 0: any free port)")
+	brokerAddr := fs.String("broker-addr", "127.0.0.1:10911", "listen address of the broker (port 0: any free port)")
+	brokerName := fs.String("broker-name", "broker-a", "broker name published in routes")
+	cluster := fs.String("cluster", "DefaultCluster", "cluster name")
+	queues := fs.Int("queues", 4, "queue count of auto-created topics")
+	autoCreate := fs.Bool("auto-create-topic", true, "create topics on their first send, as autoCreateTopicEnable does")
+	verbose := fs.Bool("v", false, "log at debug level (default: warnings and errors only)")
+	readyFile := fs.String("ready-file", "", "once listening, write the name server address to this file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rocketmq-devbroker: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	// Catch the signals before announcing readiness, so a script that stops us the moment it
+	// sees the address still gets a clean shutdown.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	b, err := devbroker.Start(devbroker.Config{
+		NameServerAddr:         *nsAddr,
+		BrokerAddr:             *brokerAddr,
+		BrokerName:             *brokerName,
+		ClusterName:            *cluster,
+		DefaultQueueNums:       *queues,
+		DisableAutoCreateTopic: !*autoCreate,
+		Logger:                 log,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "rocketmq-devbroker: %v\n", err)
+		return 1
+	}
+	defer b.Close()
+
+	fmt.Fprintf(stdout, "rocketmq-devbroker: name server %s, broker %s (%s)\n", b.NameServerAddr(), b.BrokerAddr(), b.BrokerName())
+	if *readyFile != "" {
+		if err := writeReadyFile(*readyFile, b.NameServerAddr()); err != nil {
+			fmt.Fprintf(stderr, "rocketmq-devbroker: ready file: %v\n", err)
+			return 1
+		}
+	}
+
+	<-ctx.Done()
+	log.Info("shutting down")
+	return 0
+}
+
+// writeReadyFile writes the address through a rename, so a reader polling for the file
+// never sees it half written.
+func writeReadyFile(path, addr string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.WriteString(addr + "\n")
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
