@@ -100,9 +100,13 @@ func (n *nameServer) route(topic string) (topicRouteData, bool) {
 	return rd, true
 }
 
+// versionV4_9_4 is the MQVersion ordinal from which clients get standard JSON routes; it is
+// a fixed point of the protocol, not the version we announce (remoting.Version).
+const versionV4_9_4 = 401
+
 // wantsStandardJSON is the name server's switch between its two route encodings.
 func wantsStandardJSON(req *remoting.Command) bool {
-	return req.Version >= remoting.Version || strings.EqualFold(req.Ext("acceptStandardJsonOnly"), "true")
+	return req.Version >= versionV4_9_4 || strings.EqualFold(req.Ext("acceptStandardJsonOnly"), "true")
 }
 
 func (n *nameServer) getRouteInfo(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
