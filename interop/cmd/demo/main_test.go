@@ -2,15 +2,23 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 
 	"github.com/rocketmq-go/librocketmq/devbroker"
+	"github.com/rocketmq-go/librocketmq/interop/internal/norace"
 )
 
-func init() { rlog.SetLogLevel("error") }
+func TestMain(m *testing.M) {
+	if code, done := norace.Rerun(raceBuild); done {
+		os.Exit(code)
+	}
+	rlog.SetLogLevel("error")
+	os.Exit(m.Run())
+}
 
 // TestDemoAgainstDevBroker runs the demo against an in-process dev broker, with the topic
 // left to auto-creation as a first-time user would.
