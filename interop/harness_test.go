@@ -360,11 +360,12 @@ func waitFor(t testing.TB, timeout time.Duration, cond func() bool, what func() 
 // collector records consumed messages by their interop id.
 type collector struct {
 	mu       sync.Mutex
-	count    map[string]int          // id → deliveries
-	uniq     map[string]string       // id → UNIQ_KEY (MsgId) first seen
-	who      map[string][]delivery   // id → every delivery
-	byWho    map[string]int          // consumer label → deliveries
-	queues   map[string]map[int]bool // consumer label → queue ids seen
+	first    map[string]*primitive.MessageExt // id → first delivery
+	count    map[string]int                   // id → deliveries
+	uniq     map[string]string                // id → UNIQ_KEY (MsgId) first seen
+	who      map[string][]delivery            // id → every delivery
+	byWho    map[string]int                   // consumer label → deliveries
+	queues   map[string]map[int]bool          // consumer label → queue ids seen
 	total    int
 	foreign  []string // messages without an interop id
 	onRecord func(label string, m *primitive.MessageExt)
@@ -380,6 +381,7 @@ func newCollector() *collector {
 	return &collector{
 		count:  map[string]int{},
 		uniq:   map[string]string{},
+		first:  map[string]*primitive.MessageExt{},
 		who:    map[string][]delivery{},
 		byWho:  map[string]int{},
 		queues: map[string]map[int]bool{},
@@ -407,6 +409,7 @@ func (c *collector) record(label string, m *primitive.MessageExt) {
 	c.count[id]++
 	if _, ok := c.uniq[id]; !ok {
 		c.uniq[id] = m.MsgId
+		c.first[id] = m
 	}
 	c.byWho[label]++
 	if c.queues[label] == nil {
