@@ -1,9 +1,11 @@
 package devbroker
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -176,4 +178,70 @@ func TestPullRejections(t *testing.T) {
 	ext = wirePull("T", 0, 0, 32, pullFlagSubscription, 0, "*")
 	ext["maxMsgNums"] = "many"
 	assert.Equal(t, remoting.SystemError, w.call(remoting.PullMessage, ext, nil).Code)
+}
+
+// heartbeatAs registers the fixture's connection as a consumer of group, as a Java client's
+// HEART_BEAT body says it.
+func (w *wireFixture) heartbeatAs(group, model, topic, expr string, version int64) {
+	w.t.Helper()
+	body := fmt.Sprintf(`{"clientID":"127.0.0.1@bench","producerDataSet":[],"consumerDataSet":[{"groupName":%q,`+
+		`"consumeType":"CONSUME_PASSIVELY","messageModel":%q,"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET",`+
+		`"subscriptionDataSet":[{"topic":%q,"subString":%q,"expressionType":"TAG","subVersion":%d}]}]}`,
+		group, model, topic, expr, version)
+	resp := w.call(remoting.HeartBeat, nil, []byte(body))
+	require.Equal(w.t, remoting.Success, resp.Code, resp.Remark)
+}
+
+func TestPullUsesTheHeartbeatSubscription(t *testing.T) {
+	w := newWireFixture(t, Config{})
+	require.NoError(t, w.b.CreateTopic("T", 1))
+	w.sendTags("T", 0, "A", "B", "A")
+	w.heartbeatAs("CG", "CLUSTERING", "T", "B", 100)
+
+	resp := w.call(remoting.PullMessage, wirePull("T", 0, 0, 32, 0, 0, ""), nil)
+	msgs := w.decode(resp)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "B", msgs[0].Tags())
+
+	ext := wirePull("T", 0, 0, 32, 0, 0, "")
+	ext["subVersion"] = "101"
+	resp = w.call(remoting.PullMessage, ext, nil)
+	assert.Equal(t, remoting.SubscriptionNotLatest, resp.Code, resp.Remark)
+
+	// The request's own subscription wins when SUBSCRIPTION is set.
+	assert.Len(t, w.decode(w.pull("T", 0, 0, 32, "A")), 2)
+}
+
+func TestPullCommitsOffsets(t *testing.T) {
+	w := newWireFixture(t, Config{})
+	require.NoError(t, w.b.CreateTopic("T", 1))
+	w.sendTags("T", 0, "A", "A")
+
+	commitPull := func(group string, commit int64, flag int) {
+		ext := wirePull("T", 0, 0, 32, flag, 0, "*")
+		ext["consumerGroup"] = group
+		ext["commitOffset"] = fmt.Sprint(commit)
+		require.Equal(t, remoting.Success, w.call(remoting.PullMessage, ext, nil).Code)
+	}
+	commitPull("CG", 2, pullFlagSubscription|pullFlagCommitOffset)
+	assert.Equal(t, int64(2), w.b.offsets.get("CG", "T", 0))
+	commitPull("CG", 1, pullFlagSubscription)
+	assert.Equal(t, int64(2), w.b.offsets.get("CG", "T", 0), "no COMMIT_OFFSET flag, no commit")
+	commitPull("CG", -1, pullFlagSubscription|pullFlagCommitOffset)
+	assert.Equal(t, int64(2), w.b.offsets.get("CG", "T", 0), "a negative offset is not committed")
+
+	w.heartbeatAs("BG", "BROADCASTING", "T", "*", 1)
+	commitPull("BG", 1, pullFlagSubscription|pullFlagCommitOffset)
+	assert.Equal(t, int64(-1), w.b.offsets.get("BG", "T", 0), "broadcasting groups keep their own offsets")
+
+	// A held pull commits when it arrives, before it is answered.
+	ext := wirePull("T", 0, 2, 32, pullFlagSuspend|pullFlagSubscription|pullFlagCommitOffset, 20000, "*")
+	ext["consumerGroup"], ext["commitOffset"] = "HG", "2"
+	held := make(chan error, 1)
+	require.NoError(t, w.c.InvokeAsync(context.Background(), w.b.BrokerAddr(), remoting.NewRequest(remoting.PullMessage, ext, nil),
+		30*time.Second, func(_ *remoting.Command, err error) { held <- err }))
+	w.waitFor("pull held", func() bool { return w.b.holds.count() == 1 })
+	assert.Equal(t, int64(2), w.b.offsets.get("HG", "T", 0))
+	w.sendOK("T", 0, "x", nil)
+	require.NoError(t, <-held)
 }
