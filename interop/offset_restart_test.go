@@ -23,10 +23,40 @@ func TestOffsetsSurviveConsumerRestart(t *testing.T) {
 	first := ids("first", 0, 200)
 	sendSync(t, p, topic, first, 4)
 	col1 := newCollector()
+	c1Started := time.Now()
 	c1 := e.newPushConsumer(group, topic, consumer.MessageSelector{}, col1.handler("c1"))
 	col1.waitAll(t, first, 30*time.Second)
 	settle(t, col1, 300*time.Millisecond)
 	col1.requireExactlyOnce(t, first)
+
+	// While it runs, the consumer reports its offsets in every PULL_MESSAGE (sysFlag
+	// COMMIT_OFFSET, commitOffset); it persists them with UPDATE_CONSUMER_OFFSET only every
+	// 5 s after its first 10 s. So before that, the broker's committed offsets can only come
+	// from pulls. New messages make the consumer pull again with updated offsets.
+	if time.Since(c1Started) < 5*time.Second {
+		nudge := ids("nudge", 0, 2*queues)
+		sendSync(t, p, topic, nudge, 1)
+		col1.waitAll(t, nudge, 10*time.Second)
+		first = append(first, nudge...)
+		var state string
+		waitFor(t, 3*time.Second, func() bool {
+			var b strings.Builder
+			sum := int64(0)
+			for q := 0; q < queues; q++ {
+				committed, err := e.committedOffset(brokerAddr, group, topic, q)
+				fmt.Fprintf(&b, " q%d=%d(%v)", q, committed, err)
+				if committed > 0 {
+					sum += committed
+				}
+			}
+			state = b.String()
+			return sum >= int64(200)
+		}, func() string {
+			return "the broker did not commit the offsets the consumer sent in PULL_MESSAGE (sysFlag bit 0, commitOffset): committed offsets" + state
+		})
+	} else {
+		t.Logf("consumer ran %v: skipping the commit-by-pull check (its periodic UPDATE_CONSUMER_OFFSET may have run)", time.Since(c1Started))
+	}
 
 	if err := c1.Shutdown(); err != nil {
 		t.Fatalf("first consumer Shutdown: %v", err)

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"testing"
 	"time"
@@ -78,6 +79,7 @@ func TestPullConsumerByOffset(t *testing.T) {
 			require.Equal(t, "body of "+want, string(m.Body))
 			require.Equal(t, topic, m.Topic)
 		}
+		checkRecords(t, res.GetBody(), count)
 		require.Equal(t, int64(from+count), res.NextBeginOffset, "nextBeginOffset of pull from %d", from)
 		require.Equal(t, int64(0), res.MinOffset, "minOffset")
 		require.Equal(t, int64(n), res.MaxOffset, "maxOffset")
@@ -141,4 +143,21 @@ func TestPullConsumerByOffset(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a suspended pull was not answered within 10s of a message arriving in its queue (the broker must wake held pulls on new messages)")
 	}
+}
+
+// checkRecords walks a PULL_MESSAGE body as a Java client does: records chained by their
+// TOTALSIZE, each starting with MESSAGE_MAGIC_CODE (0xdaa320a7), nothing left over.
+func checkRecords(t *testing.T, body []byte, want int) {
+	t.Helper()
+	n := 0
+	for off := 0; off < len(body); n++ {
+		require.LessOrEqual(t, off+8, len(body), "record %d: truncated header at %d of %d bytes", n, off, len(body))
+		size := int(binary.BigEndian.Uint32(body[off:]))
+		magic := binary.BigEndian.Uint32(body[off+4:])
+		require.Equal(t, uint32(0xdaa320a7), magic, "record %d at %d: magic code", n, off)
+		require.Greater(t, size, 91, "record %d at %d: TOTALSIZE %d", n, off, size)
+		require.LessOrEqual(t, off+size, len(body), "record %d at %d: TOTALSIZE %d runs past the body (%d bytes)", n, off, size, len(body))
+		off += size
+	}
+	require.Equal(t, want, n, "records in the pull body")
 }
