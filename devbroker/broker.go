@@ -115,11 +115,14 @@ func Start(cfg Config) (*Broker, error) {
 
 	nsAddr, err := b.nsServer.Listen(cfg.NameServerAddr)
 	if err != nil {
+		b.nsServer.Close()
+		b.brokerServer.Close()
 		return nil, fmt.Errorf("devbroker: name server: %w", err)
 	}
 	brokerAddr, err := b.brokerServer.Listen(cfg.BrokerAddr)
 	if err != nil {
 		b.nsServer.Close()
+		b.brokerServer.Close()
 		return nil, fmt.Errorf("devbroker: broker: %w", err)
 	}
 	b.nsAddr = advertise(nsAddr)
