@@ -59,25 +59,44 @@ func TestTagFilter(t *testing.T) {
 	}
 	col.mu.Unlock()
 
-	// Broker-side filtering: pull every queue with the subscription in the request (as
-	// Apache's Java client does with postSubscriptionWhenPull) and count TagC messages.
+	// Broker-side filtering, twice: a pull carrying the subscription (sysFlag SUBSCRIPTION,
+	// as Java's postSubscriptionWhenPull sends), and a pull without it in the push
+	// consumer's own group, which Apache's push consumer sends: the broker must then filter
+	// with the subscription the group's heartbeat registered. Neither commits an offset.
 	brokerAddr := e.brokerAddrOf(topic)
-	total, tagC := 0, 0
-	for q := 0; q < 4; q++ {
+	for _, c := range []struct {
+		name, group, sub string
+		sysFlag          int
+	}{
+		{"with the subscription in the request", group + "_raw", "TagA || TagB", 0x2 | 0x4},
+		{"in the push consumer's group, subscription from its heartbeat", group, "", 0x2},
+	} {
+		total, tagC := rawPullAll(t, e, brokerAddr, topic, 4, c.group, c.sub, c.sysFlag)
+		t.Logf("raw pull %s: %d messages returned, %d of them TagC", c.name, total, tagC)
+		require.Zero(t, tagC, "raw pull %s: the broker returned TagC messages to a \"TagA || TagB\" subscription (it must filter by the tag hash codes in the consume queue)", c.name)
+		require.Equal(t, len(want), total, "raw pull %s: the broker's filtered pull should return exactly the TagA/TagB messages", c.name)
+	}
+}
+
+// rawPullAll pulls every queue of topic from 0 to its max offset with our own remoting
+// client and counts the messages returned and those tagged TagC.
+func rawPullAll(t *testing.T, e *env, brokerAddr, topic string, queues int, group, sub string, sysFlag int) (total, tagC int) {
+	t.Helper()
+	for q := 0; q < queues; q++ {
 		maxOff, err := e.maxOffset(brokerAddr, topic, q)
 		require.NoError(t, err)
 		off := int64(0)
 		for off < maxOff {
 			req := remoting.NewRequest(remoting.PullMessage, map[string]string{
-				"consumerGroup":        group + "_raw",
+				"consumerGroup":        group,
 				"topic":                topic,
 				"queueId":              strconv.Itoa(q),
 				"queueOffset":          strconv.FormatInt(off, 10),
 				"maxMsgNums":           "32",
-				"sysFlag":              strconv.Itoa(0x2 | 0x4), // suspend | subscription
+				"sysFlag":              strconv.Itoa(sysFlag),
 				"commitOffset":         "0",
 				"suspendTimeoutMillis": "0",
-				"subscription":         "TagA || TagB",
+				"subscription":         sub,
 				"subVersion":           "0",
 				"expressionType":       "TAG",
 			}, nil)
@@ -94,13 +113,11 @@ func TestTagFilter(t *testing.T) {
 				}
 			case remoting.PullNotFound, remoting.PullRetryImmediately:
 			default:
-				t.Fatalf("raw PULL_MESSAGE queue %d offset %d: code %d remark %q", q, off, resp.Code, resp.Remark)
+				t.Fatalf("raw PULL_MESSAGE group %s queue %d offset %d: code %d remark %q", group, q, off, resp.Code, resp.Remark)
 			}
 			require.Greater(t, next, off, "raw PULL_MESSAGE queue %d offset %d (code %d): nextBeginOffset %d does not advance", q, off, resp.Code, next)
 			off = next
 		}
 	}
-	t.Logf("raw pull with subscription \"TagA || TagB\": %d messages returned, %d of them TagC", total, tagC)
-	require.Zero(t, tagC, "the broker returned TagC messages to a pull whose subscription is \"TagA || TagB\" (it must filter by tag hash code in the consume queue)")
-	require.Equal(t, len(want), total, "the broker's filtered pull should return exactly the TagA/TagB messages")
+	return total, tagC
 }
