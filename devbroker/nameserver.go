@@ -27,7 +27,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
+	"github.com/rocketmq-go/librocketmq/core/message"
 	"io"
 	"slices"
 	"strconv"
@@ -173,7 +173,7 @@ func (n *nameServer) registerBroker(conn *remoting.Conn, req *remoting.Command) 
 	case name == n.local() && id == 0:
 		return fail(remoting.SystemError, "broker name %s is the master of this dev broker", name)
 	}
-	if want, _ := strconv.ParseInt(req.Ext("bodyCrc32"), 10, 32); want != 0 && int64(javaCRC32(req.Body)) != want {
+	if want, _ := strconv.ParseInt(req.Ext("bodyCrc32"), 10, 32); want != 0 && int64(message.BodyCRC(req.Body)) != want {
 		return fail(remoting.SystemError, "crc32 not match")
 	}
 	topics, err := decodeRegisterBody(req.Body, strings.EqualFold(req.Ext("compressed"), "true"))
@@ -341,6 +341,3 @@ func decodeRegisterBody(body []byte, compressed bool) ([]registeredTopic, error)
 	}
 	return out, nil
 }
-
-// javaCRC32 is UtilAll.crc32: CRC-32 (IEEE) with the sign bit cleared.
-func javaCRC32(b []byte) int32 { return int32(crc32.ChecksumIEEE(b) & 0x7fffffff) }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketmq-go/librocketmq/core/message"
 	"github.com/rocketmq-go/librocketmq/core/remoting"
 	"github.com/rocketmq-go/librocketmq/core/route"
 )
@@ -287,7 +288,7 @@ func TestRegisterCompressedAndChecked(t *testing.T) {
 	zw.Close()
 
 	req := registerRequest("broker-z", "10.0.0.9:10911", 0, z.Bytes(), true)
-	req.SetExt("bodyCrc32", strconv.Itoa(int(javaCRC32(z.Bytes()))))
+	req.SetExt("bodyCrc32", strconv.Itoa(int(message.BodyCRC(z.Bytes()))))
 	resp := mgmtCall(t, c, ns, req)
 	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
 	resp = mgmtCall(t, c, ns, routeRequest("Packed", 317))

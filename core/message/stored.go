@@ -94,7 +94,7 @@ func AppendStored(dst []byte, m *MessageExt) []byte {
 	if store.Is6() {
 		sysFlag |= SysFlagStoreHostV6
 	}
-	crc := int32(crc32.ChecksumIEEE(m.Body))
+	crc := BodyCRC(m.Body)
 
 	be := binary.BigEndian
 	start := len(dst)
@@ -370,8 +370,8 @@ func decodeStored(data []byte, m *MessageExt, opts *DecodeOptions, arena *[]byte
 		return 0, fmt.Errorf("%w: fields end at %d, TOTALSIZE is %d", ErrMalformed, r.off, total)
 	}
 
-	if opts.VerifyCRC && int32(crc32.ChecksumIEEE(body)) != m.BodyCRC {
-		return 0, fmt.Errorf("%w: stored %#08x, computed %#08x", ErrBodyCRC, uint32(m.BodyCRC), crc32.ChecksumIEEE(body))
+	if opts.VerifyCRC && BodyCRC(body) != m.BodyCRC {
+		return 0, fmt.Errorf("%w: stored %#08x, computed %#08x", ErrBodyCRC, uint32(m.BodyCRC), uint32(BodyCRC(body)))
 	}
 	switch {
 	case len(body) == 0:
@@ -391,4 +391,10 @@ func decodeStored(data []byte, m *MessageExt, opts *DecodeOptions, arena *[]byte
 	m.Topic = tail[:tl]
 	m.Properties = parseProperties(tail[tl+2:])
 	return int(total), nil
+}
+
+// BodyCRC is the checksum the broker stores for a body: CRC-32 (IEEE) with the top bit
+// cleared, as Java's UtilAll.crc32 computes it, so the value is never negative.
+func BodyCRC(body []byte) int32 {
+	return int32(crc32.ChecksumIEEE(body) & 0x7FFFFFFF)
 }

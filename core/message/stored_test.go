@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"net/netip"
 	"strconv"
 	"testing"
@@ -51,7 +50,7 @@ func TestStoredRoundTripIPv4(t *testing.T) {
 	b := AppendStored(nil, m)
 	require.Len(t, b, StoredSize(m))
 	assert.Equal(t, int32(len(b)), m.StoreSize)
-	assert.Equal(t, int32(crc32.ChecksumIEEE(m.Body)), m.BodyCRC)
+	assert.Equal(t, BodyCRC(m.Body), m.BodyCRC)
 	assert.Zero(t, m.SysFlag&(SysFlagBornHostV6|SysFlagStoreHostV6))
 	assert.Equal(t, []byte{0xDA, 0xA3, 0x20, 0xA7}, b[4:8])
 
@@ -100,7 +99,7 @@ func TestStoredFieldOrder(t *testing.T) {
 	total := 91 + len(body) + len("T") + len(props) // 91 = fixed fields with IPv4 hosts
 	b = be.AppendUint32(b, uint32(total))
 	b = be.AppendUint32(b, 0xDAA320A7)
-	b = be.AppendUint32(b, crc32.ChecksumIEEE(body))
+	b = be.AppendUint32(b, uint32(BodyCRC(body)))
 	b = be.AppendUint32(b, 3)                  // queue id
 	b = be.AppendUint32(b, 9)                  // flag
 	b = be.AppendUint64(b, 11)                 // queue offset
@@ -136,7 +135,7 @@ func TestStoredFieldOrder(t *testing.T) {
 		StoreTimestamp:  2222,
 		StoreHost:       netip.MustParseAddrPort("10.0.0.1:10911"),
 		ReconsumeTimes:  4, PreparedTransactionOffset: 5,
-		BodyCRC: int32(crc32.ChecksumIEEE(body)),
+		BodyCRC: BodyCRC(body),
 		MsgID:   "0A00000100002A9F0000000000001234",
 	}
 	assert.Equal(t, want, m)
@@ -195,7 +194,7 @@ func TestStoredCompressed(t *testing.T) {
 		m.Body = z
 		m.SysFlag = flag
 		b := AppendStored(nil, m)
-		assert.Equal(t, int32(crc32.ChecksumIEEE(z)), m.BodyCRC, "CRC covers the stored bytes")
+		assert.Equal(t, BodyCRC(z), m.BodyCRC, "CRC covers the stored bytes")
 
 		got, err := DecodeStored(b, DecodeOptions{})
 		require.NoError(t, err)
