@@ -40,7 +40,6 @@ import (
 
 	"github.com/rocketmq-go/librocketmq/core/remoting"
 	"github.com/rocketmq-go/librocketmq/devbroker"
-	"github.com/rocketmq-go/librocketmq/interop/internal/norace"
 )
 
 // idProp is the user property carrying each test message's own identity ("kind-seq"),
@@ -48,9 +47,6 @@ import (
 const idProp = "interopId"
 
 func TestMain(m *testing.M) {
-	if code, done := norace.Rerun(raceBuild); done {
-		os.Exit(code)
-	}
 	if os.Getenv("ROCKETMQ_GO_LOG_LEVEL") == "" {
 		rlog.SetLogLevel("error")
 	}

@@ -9,13 +9,9 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 
 	"github.com/rocketmq-go/librocketmq/devbroker"
-	"github.com/rocketmq-go/librocketmq/interop/internal/norace"
 )
 
 func TestMain(m *testing.M) {
-	if code, done := norace.Rerun(raceBuild); done {
-		os.Exit(code)
-	}
 	rlog.SetLogLevel("error")
 	os.Exit(m.Run())
 }
