@@ -1,0 +1,80 @@
+package consumer_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketmq-go/librocketmq/core/client"
+	"github.com/rocketmq-go/librocketmq/core/consumer"
+	"github.com/rocketmq-go/librocketmq/core/remoting"
+	"github.com/rocketmq-go/librocketmq/core/route"
+	"github.com/rocketmq-go/librocketmq/devbroker"
+)
+
+func TestLocalOffsetStoreSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	s, err := consumer.NewLocalOffsetStore(dir, "G")
+	require.NoError(t, err)
+	mq := route.MessageQueue{Topic: "T", BrokerName: "b", QueueID: 2}
+	o, err := s.Read(context.Background(), mq, true)
+	require.NoError(t, err)
+	assert.Equal(t, int64(-1), o)
+
+	s.Update(mq, 10, false)
+	s.Update(mq, 7, true)
+	require.NoError(t, s.Persist(context.Background(), nil))
+
+	again, err := consumer.NewLocalOffsetStore(dir, "G")
+	require.NoError(t, err)
+	o, err = again.Read(context.Background(), mq, true)
+	require.NoError(t, err)
+	assert.Equal(t, int64(10), o)
+
+	entries, err := os.ReadDir(filepath.Dir(again.Path()))
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no temporary file left behind")
+
+	require.NoError(t, os.WriteFile(again.Path(), []byte("{torn"), 0o644))
+	_, err = consumer.NewLocalOffsetStore(dir, "G")
+	assert.ErrorContains(t, err, "corrupt")
+}
+
+func TestRemoteOffsetStoreAgainstBroker(t *testing.T) {
+	b, err := devbroker.Start(devbroker.Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0"})
+	require.NoError(t, err)
+	defer b.Close()
+	require.NoError(t, b.CreateTopic("T", 2))
+	c := client.New(client.Config{NameServerAddrs: []string{b.NameServerAddr()}})
+	require.NoError(t, c.Start())
+	defer c.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = c.Route(ctx, "T")
+	require.NoError(t, err)
+
+	s := consumer.NewRemoteOffsetStore(c, "G")
+	mq := route.MessageQueue{Topic: "T", BrokerName: b.BrokerName(), QueueID: 1}
+	o, err := s.Read(ctx, mq, true)
+	require.NoError(t, err)
+	assert.Equal(t, int64(0), o, "a new group on a young queue starts at 0, as the 4.x broker answers")
+
+	s.Update(mq, 42, false)
+	require.NoError(t, s.Persist(ctx, []route.MessageQueue{mq}))
+
+	fresh := consumer.NewRemoteOffsetStore(c, "G")
+	o, err = fresh.Read(ctx, mq, false)
+	require.NoError(t, err)
+	assert.Equal(t, int64(42), o, "read back from the broker")
+
+	resp, err := c.Remote().InvokeSync(ctx, b.BrokerAddr(), remoting.NewRequest(remoting.QueryConsumerOffset,
+		map[string]string{"consumerGroup": "G", "topic": "T", "queueId": strconv.Itoa(1)}, nil), time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "42", resp.Ext("offset"))
+}
