@@ -3,6 +3,7 @@ package remoting
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"sync"
 )
@@ -11,8 +12,13 @@ import (
 type ServerOptions struct {
 	// MaxFrameSize is the largest frame accepted (default DefaultMaxFrameSize).
 	MaxFrameSize int
-	// TLS, when set, makes the listener accept TLS connections only.
+	// TLS, when set, makes the listener accept TLS connections only, unless TLSPermissive.
 	TLS *tls.Config
+	// TLSPermissive, with TLS, serves TLS and plain connections on the same port, as the
+	// Java server's permissive mode does: a connection whose first byte starts a TLS
+	// handshake record (0x16) is served TLS, any other plain. No remoting frame can start
+	// with 0x16, since its length would exceed any frame limit.
+	TLSPermissive bool
 	// OnDisconnect, when set, is called once for each connection that closes.
 	OnDisconnect func(*Conn)
 }
@@ -28,11 +34,12 @@ type Server struct {
 	pmu        sync.RWMutex
 	processors map[int32]Processor
 
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  map[*Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   map[*Conn]struct{}
+	sniffed map[net.Conn]struct{} // accepted, first byte not read yet (permissive TLS)
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 // NewServer returns a server with no processors.
@@ -45,6 +52,7 @@ func NewServer(opts ServerOptions) *Server {
 		exec:       newExecutor(2, 256),
 		processors: make(map[int32]Processor),
 		conns:      make(map[*Conn]struct{}),
+		sniffed:    make(map[net.Conn]struct{}),
 	}
 }
 
@@ -69,7 +77,7 @@ func (s *Server) Listen(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.opts.TLS != nil {
+	if s.opts.TLS != nil && !s.opts.TLSPermissive {
 		ln = tls.NewListener(ln, s.opts.TLS)
 	}
 	s.mu.Lock()
@@ -99,27 +107,90 @@ func (s *Server) acceptLoop(ln net.Listener) {
 		if tc, ok := nc.(*net.TCPConn); ok {
 			_ = tc.SetNoDelay(true)
 		}
-		conn := newConn(nc, connConfig{
-			maxFrame: s.opts.MaxFrameSize,
-			serial:   JSON,
-			onReq:    s.onRequest,
-			dispatch: s.exec.submit,
-			onClose:  s.forget,
-		})
-		s.mu.Lock()
-		if s.closed {
+		if s.opts.TLS != nil && s.opts.TLSPermissive {
+			// The first byte is read on a goroutine of the connection's own, so a client
+			// that connects and says nothing holds up no one else.
+			s.mu.Lock()
+			if s.closed {
+				s.mu.Unlock()
+				nc.Close()
+				return
+			}
+			s.sniffed[nc] = struct{}{}
+			s.wg.Add(1)
 			s.mu.Unlock()
-			nc.Close()
+			go s.sniff(nc)
+			continue
+		}
+		conn := s.adopt(nc)
+		if conn == nil {
 			return
 		}
-		s.conns[conn] = struct{}{}
 		s.wg.Add(1)
-		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
 			conn.readLoop()
 		}()
 	}
+}
+
+// adopt registers an accepted connection, or closes it and returns nil once the server has
+// closed.
+func (s *Server) adopt(nc net.Conn) *Conn {
+	conn := newConn(nc, connConfig{
+		maxFrame: s.opts.MaxFrameSize,
+		serial:   JSON,
+		onReq:    s.onRequest,
+		dispatch: s.exec.submit,
+		onClose:  s.forget,
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		nc.Close()
+		return nil
+	}
+	s.conns[conn] = struct{}{}
+	return conn
+}
+
+// tlsRecordHandshake is the content type byte that opens every TLS handshake.
+const tlsRecordHandshake = 0x16
+
+// sniff reads a connection's first byte to tell TLS from plain, then serves it.
+func (s *Server) sniff(nc net.Conn) {
+	defer s.wg.Done()
+	var first [1]byte
+	_, err := io.ReadFull(nc, first[:])
+	s.mu.Lock()
+	delete(s.sniffed, nc)
+	s.mu.Unlock()
+	if err != nil {
+		nc.Close()
+		return
+	}
+	var c net.Conn = &sniffedConn{Conn: nc, first: first[:]}
+	if first[0] == tlsRecordHandshake {
+		c = tls.Server(c, s.opts.TLS)
+	}
+	if conn := s.adopt(c); conn != nil {
+		conn.readLoop()
+	}
+}
+
+// sniffedConn gives back the byte sniff read before the rest of the stream.
+type sniffedConn struct {
+	net.Conn
+	first []byte
+}
+
+func (c *sniffedConn) Read(p []byte) (int, error) {
+	if len(c.first) > 0 {
+		n := copy(p, c.first)
+		c.first = c.first[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 func (s *Server) forget(conn *Conn) {
@@ -155,9 +226,16 @@ func (s *Server) Close() error {
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
+	sniffed := make([]net.Conn, 0, len(s.sniffed))
+	for nc := range s.sniffed {
+		sniffed = append(sniffed, nc)
+	}
 	s.mu.Unlock()
 	if ln != nil {
 		ln.Close()
+	}
+	for _, nc := range sniffed {
+		nc.Close()
 	}
 	for _, c := range conns {
 		c.Close()
