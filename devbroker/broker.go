@@ -35,6 +35,9 @@ type Config struct {
 	// LockExpiry is how long a queue lock of an orderly consumer lives (default 60s).
 	LockExpiry time.Duration
 
+	// ACL, when set, makes the broker check every request's signature (acl.go).
+	ACL *ACLConfig
+
 	Logger *slog.Logger // default: discard
 }
 
@@ -91,6 +94,7 @@ type Broker struct {
 
 	hooksMu sync.RWMutex
 	hooks   map[int32]Hook
+	acl     *aclChecker // nil: no ACL
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -104,10 +108,15 @@ type Hook func(req *remoting.Command) (resp *remoting.Command, handled bool)
 // Start starts the name server and the broker and returns once both listen.
 func Start(cfg Config) (*Broker, error) {
 	cfg.applyDefaults()
+	acl, err := newACLChecker(cfg.ACL)
+	if err != nil {
+		return nil, err
+	}
 	b := &Broker{
 		cfg:   cfg,
 		log:   cfg.Logger,
 		hooks: make(map[int32]Hook),
+		acl:   acl,
 		stop:  make(chan struct{}),
 	}
 	b.nsServer = remoting.NewServer(remoting.ServerOptions{})
@@ -181,9 +190,15 @@ func (b *Broker) SetHook(code int32, h Hook) {
 	}
 }
 
-// handle registers a broker processor behind the hook check.
+// handle registers a broker processor behind the ACL and hook checks.
 func (b *Broker) handle(srv *remoting.Server, code int32, p remoting.Processor) {
+	checkACL := b.acl != nil && (srv == b.brokerServer || b.acl.nameServer)
 	srv.RegisterProcessor(code, func(conn *remoting.Conn, req *remoting.Command) *remoting.Command {
+		if checkACL {
+			if resp := b.acl.check(req); resp != nil {
+				return resp
+			}
+		}
 		b.hooksMu.RLock()
 		h := b.hooks[code]
 		b.hooksMu.RUnlock()
