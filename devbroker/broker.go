@@ -37,6 +37,8 @@ type Config struct {
 
 	// ACL, when set, makes the broker check every request's signature (acl.go).
 	ACL *ACLConfig
+	// TLS, when set, serves TLS on both ports (tls.go).
+	TLS *TLSConfig
 
 	Logger *slog.Logger // default: discard
 }
@@ -112,6 +114,10 @@ func Start(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	tlsCfg, tlsPermissive, err := cfg.TLS.server()
+	if err != nil {
+		return nil, err
+	}
 	b := &Broker{
 		cfg:   cfg,
 		log:   cfg.Logger,
@@ -119,8 +125,8 @@ func Start(cfg Config) (*Broker, error) {
 		acl:   acl,
 		stop:  make(chan struct{}),
 	}
-	b.nsServer = remoting.NewServer(remoting.ServerOptions{})
-	b.brokerServer = remoting.NewServer(remoting.ServerOptions{OnDisconnect: b.onDisconnect})
+	b.nsServer = remoting.NewServer(remoting.ServerOptions{TLS: tlsCfg, TLSPermissive: tlsPermissive})
+	b.brokerServer = remoting.NewServer(remoting.ServerOptions{OnDisconnect: b.onDisconnect, TLS: tlsCfg, TLSPermissive: tlsPermissive})
 
 	nsAddr, err := b.nsServer.Listen(cfg.NameServerAddr)
 	if err != nil {
