@@ -93,6 +93,7 @@ type Broker struct {
 	clients *clientTable
 	locks   *lockTable
 	ns      *nameServer
+	admin   *adminState
 
 	hooksMu sync.RWMutex
 	hooks   map[int32]Hook
@@ -150,6 +151,7 @@ func Start(cfg Config) (*Broker, error) {
 	b.clients = newClientTable(b)
 	b.locks = newLockTable(b)
 	b.ns = newNameServer(b)
+	b.admin = newAdminState(b)
 
 	b.registerNameServer()
 	b.registerBroker()
@@ -237,12 +239,13 @@ func (b *Broker) registerBroker() {
 	b.handle(s, remoting.GetMinOffset, b.handleGetMinOffset)
 	b.handle(s, remoting.SearchOffsetByTimestamp, b.handleSearchOffset)
 	b.handle(s, remoting.GetEarliestMsgStoreTime, b.handleGetEarliestMsgStoreTime)
-	b.handle(s, remoting.HeartBeat, b.handleHeartbeat)
+	b.handle(s, remoting.HeartBeat, b.admin.notingClient(b.handleHeartbeat))
 	b.handle(s, remoting.UnregisterClient, b.handleUnregisterClient)
 	b.handle(s, remoting.GetConsumerListByGroup, b.handleGetConsumerList)
 	b.handle(s, remoting.LockBatchMQ, b.handleLockBatch)
 	b.handle(s, remoting.UnlockBatchMQ, b.handleUnlockBatch)
 	b.handle(s, remoting.UpdateAndCreateTopic, b.handleUpdateAndCreateTopic)
+	b.registerAdmin(s)
 }
 
 // startBackground runs the periodic work: client, lock and registered-broker expiry.
@@ -268,6 +271,7 @@ func (b *Broker) startBackground() {
 func (b *Broker) onDisconnect(conn *remoting.Conn) {
 	b.clients.connectionClosed(conn)
 	b.holds.connectionClosed(conn)
+	b.admin.connectionClosed(conn)
 }
 
 // Close stops both servers and every background goroutine.
