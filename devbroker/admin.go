@@ -34,6 +34,7 @@ package devbroker
 //   - dataVersion of GET_ALL_TOPIC_CONFIG is the broker's start time and counter 0.
 
 import (
+	"encoding/binary"
 	"errors"
 	"maps"
 	"math"
@@ -141,7 +142,10 @@ func (b *Broker) handleConsumeMessageDirectly(conn *remoting.Conn, req *remoting
 		return fail(remoting.SystemError, "bad msgId %q: %v", msgID, err)
 	}
 	record, err := b.store.recordAt(phy)
-	if err != nil {
+	// An offset inside a record can pass for a record's start; its magic code and its own
+	// offset field tell.
+	if err != nil || int32(binary.BigEndian.Uint32(record[4:])) != message.MagicCode ||
+		int64(binary.BigEndian.Uint64(record[recPhyOffsetAt:])) != phy {
 		return fail(remoting.SystemError, "no message at commit log offset %d (msgId %s)", phy, msgID)
 	}
 	req.SetExt("brokerName", b.cfg.BrokerName)

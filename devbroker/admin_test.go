@@ -134,11 +134,14 @@ func TestConsumeMessageDirectlyForwarded(t *testing.T) {
 	resp = mgmtCall(t, w.c, w.b.BrokerAddr(), adminReq(remoting.ConsumeMessageDirectly,
 		"consumerGroup", "CG", "clientId", "10.0.0.1@a", "msgId", "nonsense"))
 	assert.Equal(t, remoting.SystemError, resp.Code)
-	missing := message.OffsetMsgID(w.b.store.storeHost, 1<<40)
-	resp = mgmtCall(t, w.c, w.b.BrokerAddr(), adminReq(remoting.ConsumeMessageDirectly,
-		"consumerGroup", "CG", "clientId", "10.0.0.1@a", "msgId", missing))
-	assert.Equal(t, remoting.SystemError, resp.Code)
-	assert.Contains(t, resp.Remark, "no message")
+	_, phy, err := message.ParseOffsetMsgID(msgID)
+	require.NoError(t, err)
+	for _, off := range []int64{1 << 40, phy + 8} { // beyond the log; inside a record
+		resp = mgmtCall(t, w.c, w.b.BrokerAddr(), adminReq(remoting.ConsumeMessageDirectly,
+			"consumerGroup", "CG", "clientId", "10.0.0.1@a", "msgId", message.OffsetMsgID(w.b.store.storeHost, off)))
+		assert.Equal(t, remoting.SystemError, resp.Code)
+		assert.Contains(t, resp.Remark, "no message", "offset %d", off)
+	}
 }
 
 func mqKey(topic string, q int) string {

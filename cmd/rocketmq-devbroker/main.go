@@ -4,10 +4,14 @@
 // Usage:
 //
 //	rocketmq-devbroker [serve] [flags]
+//	rocketmq-devbroker admin <topics|progress|message|consumers> [flags]
 //
 // Once both listen it prints one line naming their addresses, and with -ready-file it also
 // writes the name server's address to a file, so that scripts starting it on port 0 can
 // wait for it. SIGINT or SIGTERM shut it down cleanly with exit status 0.
+//
+// The admin commands print topics, consumer progress and lag, a message by its id and a
+// group's connections, asking any RocketMQ 4.x name server and its brokers over the wire.
 package main
 
 import (
@@ -31,11 +35,13 @@ func main() {
 }
 
 const usage = `usage: rocketmq-devbroker [serve] [flags]
+       rocketmq-devbroker admin <command> [flags]
 
 Commands:
   serve    run the name server and the broker (the default)
+  admin    show topics, consumer progress, a message or a group's connections
 
-Run "rocketmq-devbroker serve -h" for the flags.
+Run "rocketmq-devbroker serve -h" and "rocketmq-devbroker admin help" for the flags.
 `
 
 // run dispatches on the subcommand and returns the exit status.
@@ -47,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return serve(args, stdout, stderr)
+	case "admin":
+		return runAdmin(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -67,6 +75,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	autoCreate := fs.Bool("auto-create-topic", true, "create topics on their first send, as autoCreateTopicEnable does")
 	verbose := fs.Bool("v", false, "log at debug level (default: warnings and errors only)")
 	readyFile := fs.String("ready-file", "", "once listening, write the name server address to this file")
+	tlsMode := fs.String("tls-mode", "", "disabled, permissive (TLS and plain on each port) or enforcing (TLS only); "+
+		"default: permissive with -tls-cert/-tls-key, disabled without")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate file (default with a -tls-mode: a self-signed certificate)")
+	tlsKey := fs.String("tls-key", "", "PEM private key file of -tls-cert")
+	aclKey := fs.String("acl-access-key", "", "check every request's ACL signature (4.x plain ACL); this account, the only one, is an admin")
+	aclSecret := fs.String("acl-secret-key", "", "secret key of -acl-access-key")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -76,6 +90,20 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "rocketmq-devbroker: unexpected arguments %q\n", fs.Args())
 		return 2
+	}
+
+	tlsCfg, err := tlsConfig(*tlsMode, *tlsCert, *tlsKey)
+	if err != nil {
+		fmt.Fprintf(stderr, "rocketmq-devbroker: %v\n", err)
+		return 2
+	}
+	var aclCfg *devbroker.ACLConfig
+	switch {
+	case (*aclKey == "") != (*aclSecret == ""):
+		fmt.Fprintln(stderr, "rocketmq-devbroker: -acl-access-key and -acl-secret-key go together")
+		return 2
+	case *aclKey != "":
+		aclCfg = &devbroker.ACLConfig{Accounts: []devbroker.ACLAccount{{AccessKey: *aclKey, SecretKey: *aclSecret, Admin: true}}}
 	}
 
 	level := slog.LevelWarn
@@ -96,6 +124,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		ClusterName:            *cluster,
 		DefaultQueueNums:       *queues,
 		DisableAutoCreateTopic: !*autoCreate,
+		TLS:                    tlsCfg,
+		ACL:                    aclCfg,
 		Logger:                 log,
 	})
 	if err != nil {
@@ -115,6 +145,27 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	<-ctx.Done()
 	log.Info("shutting down")
 	return 0
+}
+
+// tlsConfig turns the TLS flags into the broker's setting; nil is no TLS.
+func tlsConfig(mode, cert, key string) (*devbroker.TLSConfig, error) {
+	if (cert == "") != (key == "") {
+		return nil, errors.New("-tls-cert and -tls-key go together")
+	}
+	if mode == "" {
+		if cert == "" {
+			return nil, nil
+		}
+		mode = string(devbroker.TLSPermissive)
+	}
+	m, err := devbroker.ParseTLSMode(mode)
+	if err != nil {
+		return nil, err
+	}
+	if m == devbroker.TLSDisabled {
+		return nil, nil
+	}
+	return &devbroker.TLSConfig{Mode: m, CertFile: cert, KeyFile: key}, nil
 }
 
 // writeReadyFile writes the address through a rename, so a reader polling for the file
