@@ -1,9 +1,10 @@
 /*
  * capi.h - C helpers private to the capi package (not installed).
  *
- * Included by the cgo preamble of every Go file in capi, after the public
- * headers, so that the exported Go functions are checked against the public
- * prototypes when cgo compiles its generated _cgo_export.c.
+ * Included by the cgo preamble of every Go file in capi and by its C files.
+ * It pulls in every public header, so that the exported Go functions are
+ * checked against the public prototypes when cgo compiles its generated
+ * _cgo_export.c (see below).
  */
 
 #ifndef RMQ_CAPI_H
@@ -11,6 +12,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * Every public header, whichever file includes this one. cgo copies the
+ * preamble of each Go file that has //export functions into _cgo_export.h,
+ * next to the prototypes it generates from the Go signatures, so this makes
+ * every export compile against its public declaration: a wrong name, a
+ * missing const or a long where the header says long long fails the build
+ * instead of producing a library that C programs call with the wrong ABI.
+ * (CProducer.h, CPushConsumer.h and CPullConsumer.h include the rest.)
+ */
+#include "CErrorMessage.h"
+#include "CProducer.h"
+#include "CPullConsumer.h"
+#include "CPushConsumer.h"
 
 /* Helpers stay out of the shared library's dynamic symbol table. */
 #if defined(_WIN32)
@@ -25,6 +40,9 @@
  * the public header.
  */
 typedef const char cchar_t;
+
+/* The same for Pull(const CMessageQueue* mq, ...). */
+typedef const CMessageQueue cmessagequeue_t;
 
 /* ---- last error (lasterror.c) ------------------------------------------ */
 

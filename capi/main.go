@@ -16,8 +16,8 @@
 // (handles.go), never as Go pointers. One Go file per public header:
 // errormessage.go implements CErrorMessage.h, and so on.
 //
-// Each file that exports functions includes the public headers in its cgo
-// preamble, so cgo's generated prototypes are compiled against ours: a
+// Each file includes capi.h in its cgo preamble, and capi.h includes every
+// public header, so cgo's generated prototypes are compiled against ours: a
 // mismatch in a name, parameter or result type fails the build. cgo has no
 // const, so "const char*" is spelled *C.cchar_t (see capi.h).
 package main

@@ -124,6 +124,21 @@ typedef enum _CLogLevel_ {
 #endif
 
 /**
+ * @def ROCKETMQCLIENT_EXTENSION
+ * @brief Precedes each declaration that uses long long.
+ *
+ * The API passes 64-bit values as long long, which C89 lacks but every
+ * supported C compiler provides (C++ has it since C++11). With GCC and
+ * Clang this expands to __extension__, so that the headers stay quiet under
+ * -std=c89 -pedantic; elsewhere it is empty. It changes no type.
+ */
+#if defined(__GNUC__)
+#define ROCKETMQCLIENT_EXTENSION __extension__
+#else
+#define ROCKETMQCLIENT_EXTENSION
+#endif
+
+/**
  * @brief How a consumer group shares the messages of a topic.
  *
  * BROADCASTING: every consumer of the group receives every message.
