@@ -179,7 +179,7 @@ func (c *aclChecker) check(req *remoting.Command) *remoting.Command {
 	if acc == nil {
 		return aclFailure(frameNoAccount, "No acl config for %s", ak)
 	}
-	want := ACLSignature(signedContent(req, true), acc.secret)
+	want := aclSignature(signedContent(req, true), acc.secret)
 	if !hmac.Equal([]byte(want), []byte(req.ExtFields[extSignature])) {
 		return aclFailure(frameSignature, "Check signature failed for accessKey=%s", ak)
 	}
@@ -331,18 +331,19 @@ func beyondUE000(s string) bool {
 	return false
 }
 
-// ACLSignature is the 4.x ACL signature of content: Base64(HMAC-SHA1(content, secretKey)).
-func ACLSignature(content []byte, secretKey string) string {
+// aclSignature is the 4.x ACL signature of content: Base64(HMAC-SHA1(content, secretKey)).
+// The broker keeps its own signing code rather than core/acl's, so that each checks the
+// other.
+func aclSignature(content []byte, secretKey string) string {
 	mac := hmac.New(sha1.New, []byte(secretKey))
 	mac.Write(content)
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// SignRequest signs req for an account as the 4.x ACL client hook does: it sets AccessKey,
-// then Signature over every other ext field and the body. Call it last, once the request is
-// complete; it fits remoting.ClientOptions.BeforeRequest.
-func SignRequest(req *remoting.Command, accessKey, secretKey string) {
+// signRequest signs req as the 4.x ACL client hook does (for tests): it sets AccessKey,
+// then Signature over every other ext field and the body.
+func signRequest(req *remoting.Command, accessKey, secretKey string) {
 	req.SetExt(extAccessKey, accessKey)
 	delete(req.ExtFields, extSignature)
-	req.SetExt(extSignature, ACLSignature(signedContent(req, false), secretKey))
+	req.SetExt(extSignature, aclSignature(signedContent(req, false), secretKey))
 }

@@ -6,12 +6,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketmq-go/librocketmq/core/acl"
 	"github.com/rocketmq-go/librocketmq/core/remoting"
 )
 
 // The reference notes' vector, checked there with openssl.
 func TestACLSignatureVector(t *testing.T) {
-	assert.Equal(t, "tAb/54Rwwcq+pbH8Loi7FWX4QSQ=", ACLSignature([]byte("Hello RocketMQ Client ACL Feature"), "adiaushdiaushd"))
+	assert.Equal(t, "tAb/54Rwwcq+pbH8Loi7FWX4QSQ=", aclSignature([]byte("Hello RocketMQ Client ACL Feature"), "adiaushdiaushd"))
 }
 
 func TestACLSignedContent(t *testing.T) {
@@ -27,9 +28,9 @@ func TestACLSignedContent(t *testing.T) {
 	req = remoting.NewRequest(1, map[string]string{"\uFF21": "fullwidth", "\U0001F600": "emoji"}, nil)
 	assert.Equal(t, "emojifullwidth", string(signedContent(req, true)))
 
-	SignRequest(req, "ak-12345", "sk-12345")
+	signRequest(req, "ak-12345", "sk-12345")
 	assert.Equal(t, "ak-12345", req.Ext("AccessKey"))
-	assert.Equal(t, ACLSignature([]byte("ak-12345emojifullwidth"), "sk-12345"), req.Ext("Signature"))
+	assert.Equal(t, aclSignature([]byte("ak-12345emojifullwidth"), "sk-12345"), req.Ext("Signature"))
 }
 
 const (
@@ -50,7 +51,7 @@ func aclBroker(t *testing.T, checkNameServer bool) *Broker {
 
 func signingClient(t *testing.T, ak, sk string) *remoting.Client {
 	c := remoting.NewClient(remoting.ClientOptions{BeforeRequest: func(_ string, req *remoting.Command) {
-		SignRequest(req, ak, sk)
+		signRequest(req, ak, sk)
 	}})
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -82,7 +83,7 @@ func TestACLRejectsWhatJavaRejects(t *testing.T) {
 	// A request altered after signing fails too.
 	admin := signingClient(t, aclAdminKey, aclAdminSecret)
 	tampered := aclSend("Open")
-	SignRequest(tampered, aclAdminKey, aclAdminSecret)
+	signRequest(tampered, aclAdminKey, aclAdminSecret)
 	tampered.Body = []byte("HELLO")
 	resp := mgmtCall(t, mgmtClient(t), b.BrokerAddr(), tampered)
 	assert.Contains(t, resp.Remark, "Check signature failed")
@@ -147,4 +148,18 @@ func TestACLConfigChecked(t *testing.T) {
 	_, err = Start(Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0",
 		ACL: &ACLConfig{Accounts: []ACLAccount{{AccessKey: "1234567", SecretKey: "1234567"}, {AccessKey: "1234567", SecretKey: "7654321"}}}})
 	assert.ErrorContains(t, err, "twice")
+}
+
+// core/acl, the clients' signer, and the broker's check are written apart; they must agree.
+func TestACLAcceptsCoreACLSignatures(t *testing.T) {
+	b := aclBroker(t, true)
+	require.NoError(t, b.CreateTopic("Open", 1))
+	c := remoting.NewClient(remoting.ClientOptions{BeforeRequest: acl.Hook(acl.Credentials{AccessKey: aclUserKey, SecretKey: aclUserSecret})})
+	t.Cleanup(func() { c.Close() })
+	resp := mgmtCall(t, c, b.NameServerAddr(), routeRequest("Open", remoting.Version))
+	assert.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	resp = mgmtCall(t, c, b.BrokerAddr(), aclSend("Open"))
+	assert.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	resp = mgmtCall(t, c, b.BrokerAddr(), aclSend("ReadOnly"))
+	assert.Contains(t, resp.Remark, "No default permission for topic:ReadOnly", "signed fine, refused for the permission")
 }
