@@ -12,7 +12,9 @@ package devbroker
 //     DELETE_TOPIC_IN_BROKER, UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, DELETE_SUBSCRIPTIONGROUP)
 //     comes from an admin, and the account holds the permission each resource of the
 //     request needs (topics and groups, per request code as PlainAccessValidator.parse
-//     derives them). Publishing to RMQ_SYS_TRACE_TOPIC needs no permission.
+//     derives them). Publishing to RMQ_SYS_TRACE_TOPIC needs no permission. Upstream's
+//     parse names no resource for SEND_BATCH_MESSAGE, so any valid signature may send a
+//     batch anywhere; so here.
 //   - An admin account without per-resource entries may do anything; otherwise a resource
 //     without an entry gets the account's default topic or group permission, and a missing
 //     default is DENY.
