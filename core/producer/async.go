@@ -39,11 +39,26 @@ func (p *Producer) sendAsync(ctx context.Context, msg *message.Message, cb func(
 		return err
 	}
 	now := time.Now()
-	s := &asyncSend{p: p, o: o, cb: cb, ord: ord, start: now, deadline: p.deadline(ctx, now),
-		attempts: 1 + p.cfg.RetryTimesAsync}
-	s.onResponse = s.response
+	s, _ := asyncPool.Get().(*asyncSend)
+	if s == nil {
+		s = new(asyncSend)
+		s.onResponse = s.response
+	}
+	s.p, s.o, s.cb, s.ord, s.start, s.deadline = p, o, cb, ord, now, p.deadline(ctx, now)
+	s.attempts = 1 + p.cfg.RetryTimesAsync
 	s.advance(ctx, false)
 	return nil
+}
+
+// asyncSends are pooled with their bound response method. Remoting calls onResponse
+// exactly once per accepted InvokeAsync, and the goroutine that called InvokeAsync touches
+// the send no more once it is accepted, so the send is free again when the user's callback
+// has returned.
+var asyncPool sync.Pool
+
+func (s *asyncSend) release() {
+	*s = asyncSend{onResponse: s.onResponse}
+	asyncPool.Put(s)
 }
 
 // asyncSend is one accepted async send, from its first attempt to its callback.
@@ -178,7 +193,11 @@ func (s *asyncSend) try(ctx context.Context) (retry bool, err error) {
 	r := getRequest()
 	r.fill(p.cfg.Group, &s.o, s.mq.BrokerName, s.mq.QueueID)
 	s.sentAt = time.Now()
-	err = p.client.Remote().InvokeAsync(ctx, s.addr, r.asyncCommand(&s.o), budget, s.onResponse)
+	// A Command of the attempt's own: remoting may deliver the response (a short timeout,
+	// say) while InvokeAsync is still writing the request, and this send, with anything
+	// pooled in it, may be reused from then on.
+	cmd := &remoting.Command{Code: sendCode(&s.o), Language: remoting.Go, Version: remoting.Version, ExtFields: r.ext, Body: s.o.body}
+	err = p.client.Remote().InvokeAsync(ctx, s.addr, cmd, budget, s.onResponse)
 	putRequest(r)
 	if err == nil {
 		return false, nil
@@ -198,10 +217,12 @@ func (s *asyncSend) failure(err error) error {
 // finish runs the user's callback, once. A panic in it is logged rather than allowed to
 // take the pool goroutine (and the process) down, as a C callback cannot panic anyway.
 func (s *asyncSend) finish(res *SendResult, err error) {
-	defer s.p.end()
+	p := s.p
+	defer p.end()
+	defer s.release()
 	defer func() {
 		if r := recover(); r != nil {
-			s.p.log.Error("async send callback panicked", "msgId", s.o.msgID, "panic", r)
+			p.log.Error("async send callback panicked", "msgId", s.o.msgID, "panic", r)
 		}
 	}()
 	s.cb(res, err)

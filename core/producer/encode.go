@@ -192,7 +192,8 @@ const defaultTopicQueueNums = 4
 // request is a pooled SEND_MESSAGE_V2 header. The ext map keeps its keys between uses,
 // so filling it allocates nothing; the remoting encoder writes it synchronously, so it is
 // free again as soon as Invoke* returns. The Command is reused by sync and oneway calls
-// only: an async call's timeout closure keeps its Command until the call ends.
+// only: an async call's Command is in use until its callback, which may come before
+// InvokeAsync returns.
 type request struct {
 	ext map[string]string
 	cmd remoting.Command
@@ -244,9 +245,4 @@ func sendCode(o *outgoing) int32 {
 func (r *request) command(o *outgoing) *remoting.Command {
 	r.cmd = remoting.Command{Code: sendCode(o), Language: remoting.Go, Version: remoting.Version, ExtFields: r.ext, Body: o.body}
 	return &r.cmd
-}
-
-// asyncCommand is a Command of the call's own, for InvokeAsync.
-func (r *request) asyncCommand(o *outgoing) *remoting.Command {
-	return &remoting.Command{Code: sendCode(o), Language: remoting.Go, Version: remoting.Version, ExtFields: r.ext, Body: o.body}
 }
