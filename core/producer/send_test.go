@@ -15,6 +15,7 @@ import (
 	"github.com/rocketmq-go/librocketmq/core/message"
 	"github.com/rocketmq-go/librocketmq/core/producer"
 	"github.com/rocketmq-go/librocketmq/core/remoting"
+	"github.com/rocketmq-go/librocketmq/devbroker"
 )
 
 func TestSendSyncResultMatchesStoredMessage(t *testing.T) {
@@ -490,4 +491,16 @@ func TestShutdownLeavesNoGoroutine(t *testing.T) {
 		require.NoError(t, p.Shutdown())
 	}
 	settleGoroutines(t, base)
+}
+
+func TestNoRouteWithoutAutoCreate(t *testing.T) {
+	b, err := devbroker.Start(devbroker.Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0", DisableAutoCreateTopic: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { b.Close() })
+	p := newProducer(t, b.NameServerAddr(), nil)
+	_, err = p.SendSync(context.Background(), newMessage("Unknown", "x"))
+	assert.ErrorIs(t, err, producer.ErrNoRoute)
+	cbs := newCallbacks(t)
+	require.NoError(t, p.SendAsync(context.Background(), newMessage("Unknown", "x"), cbs.fn(0)))
+	assert.ErrorIs(t, cbs.await(1)[0].err, producer.ErrNoRoute, "accepted async sends report route failures to the callback")
 }
