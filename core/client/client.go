@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rocketmq-go/librocketmq/core/message"
 	"github.com/rocketmq-go/librocketmq/core/remoting"
 	"github.com/rocketmq-go/librocketmq/core/route"
 )
@@ -88,6 +89,24 @@ type ConsumerHandler interface {
 	MembershipChanged()
 }
 
+// ConsumerAdmin is what a ConsumerHandler may also implement to answer the requests that
+// brokers relay from admin tools. A consumer that does not gets SYSTEM_ERROR answers.
+// The methods run on the client's callback goroutines.
+type ConsumerAdmin interface {
+	// RunningInfo is the body of a GET_CONSUMER_RUNNING_INFO answer (ConsumerRunningInfo
+	// JSON); withStack asks for the goroutine dump in its jstack field.
+	RunningInfo(withStack bool) ([]byte, error)
+	// ConsumeMessageDirectly runs the listener on msg and returns the body of the
+	// CONSUME_MESSAGE_DIRECTLY answer (ConsumeMessageDirectlyResult JSON).
+	ConsumeMessageDirectly(msg *message.MessageExt, brokerName string) ([]byte, error)
+	// ResetOffset moves the consumer's owned queues of topic to the given offsets
+	// (RESET_CONSUMER_CLIENT_OFFSET).
+	ResetOffset(topic string, offsets map[route.MessageQueue]int64)
+	// ConsumerStatus is the consumer's offset of each owned queue of topic
+	// (GET_CONSUMER_STATUS_FROM_CLIENT).
+	ConsumerStatus(topic string) map[route.MessageQueue]int64
+}
+
 // ErrGroupInUse is returned when a group is registered twice under one client id.
 var ErrGroupInUse = errors.New("client: group already registered under this client id")
 
@@ -130,6 +149,10 @@ func New(cfg Config) *Client {
 	c.ns = route.NewNameServer(c.remote, cfg.NameServerAddrs)
 	c.remote.RegisterProcessor(remoting.CheckTransactionState, c.onCheckTransactionState)
 	c.remote.RegisterProcessor(remoting.NotifyConsumerIDsChanged, c.onConsumerIDsChanged)
+	c.remote.RegisterProcessor(remoting.GetConsumerRunningInfo, c.onGetConsumerRunningInfo)
+	c.remote.RegisterProcessor(remoting.ConsumeMessageDirectly, c.onConsumeMessageDirectly)
+	c.remote.RegisterProcessor(remoting.ResetConsumerClientOffset, c.onResetConsumerClientOffset)
+	c.remote.RegisterProcessor(remoting.GetConsumerStatusFromClient, c.onGetConsumerStatus)
 	return c
 }
 
