@@ -245,6 +245,8 @@ func (b *Broker) registerBroker() {
 	b.handle(s, remoting.LockBatchMQ, b.handleLockBatch)
 	b.handle(s, remoting.UnlockBatchMQ, b.handleUnlockBatch)
 	b.handle(s, remoting.UpdateAndCreateTopic, b.handleUpdateAndCreateTopic)
+	b.handle(s, remoting.QueryMessage, b.handleQueryMessage)
+	b.handle(s, remoting.ViewMessageByID, b.handleViewMessageByID)
 	b.registerAdmin(s)
 }
 

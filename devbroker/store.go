@@ -16,6 +16,8 @@ package devbroker
 //     which keeps SEARCH_OFFSET_BY_TIMESTAMP's binary search sound.
 //   - One RWMutex: appends and eviction take it exclusively; reads copy bytes out under the
 //     read lock, so nothing outside the store ever aliases a segment.
+//   - Each segment has a key index (query.go) built as records are appended and dropped
+//     with the segment, so QUERY_MESSAGE never costs memory the store has let go of.
 //   - Not built yet (later issue): persistence.
 
 import (
@@ -162,11 +164,17 @@ type store struct {
 	now       func() int64 // ms; tests replace it
 
 	mu       sync.RWMutex
-	segs     [][]byte // segs[i] is segment firstSeg+i; len = bytes written
+	segs     [][]byte    // segs[i] is segment firstSeg+i; len = bytes written
+	index    []*segIndex // index[i] holds the keys of segs[i]'s records (nil: none yet)
 	firstSeg int64
 	spare    []byte // the last dropped segment's buffer, reused by the next one
 	queues   map[cqKey]*consumeQueue
 	lastTS   int64
+
+	// indexLastTS and indexLastPhy locate the newest indexed record, for QUERY_MESSAGE's
+	// indexLastUpdateTimestamp and indexLastUpdatePhyoffset.
+	indexLastTS  int64
+	indexLastPhy int64
 }
 
 func newStore(b *Broker) *store {
@@ -208,6 +216,7 @@ type recordBatch struct {
 	buf  []byte
 	recs []pendingRecord
 	tags []int32
+	keys []uint32 // key-index hashes; a record's are keys[keyFrom:keyTo]
 }
 
 type pendingRecord struct {
@@ -216,10 +225,12 @@ type pendingRecord struct {
 	tags        int32
 	start, size int
 	tsAt        int // offset of STORETIMESTAMP in the record
+	keyFrom     int // rb.keys[keyFrom:keyTo] are the record's key hashes
+	keyTo       int
 }
 
 func (rb *recordBatch) reset() {
-	rb.buf, rb.recs, rb.tags = rb.buf[:0], rb.recs[:0], rb.tags[:0]
+	rb.buf, rb.recs, rb.tags, rb.keys = rb.buf[:0], rb.recs[:0], rb.tags[:0], rb.keys[:0]
 }
 
 // addRaw encodes m with props as its properties, byte for byte. m.Properties must
@@ -233,7 +244,11 @@ func (rb *recordBatch) addRaw(m *message.MessageExt, props []byte, tagsCode int6
 	size := len(rb.buf) - start
 	binary.BigEndian.PutUint32(rb.buf[start:], uint32(size))
 	m.StoreSize = int32(size)
-	rb.push(m, start, size, tagsCode)
+	from := len(rb.keys)
+	uniq, _ := propertyValue(props, message.PropertyUniqClientMessageIDKeyIndex)
+	keys, _ := propertyValue(props, message.PropertyKeys)
+	rb.keys = appendKeyHashes(rb.keys, m.Topic, uniq, keys)
+	rb.push(m, start, size, tagsCode, from)
 }
 
 // add encodes m with its properties map.
@@ -244,16 +259,18 @@ func (rb *recordBatch) add(m *message.MessageExt) {
 	if tags := m.Tags(); tags != "" {
 		code = message.TagsHashCode(tags)
 	}
-	rb.push(m, start, len(rb.buf)-start, code)
+	from := len(rb.keys)
+	rb.keys = appendKeyHashes(rb.keys, m.Topic, []byte(m.UniqKey()), []byte(m.Property(message.PropertyKeys)))
+	rb.push(m, start, len(rb.buf)-start, code, from)
 }
 
-func (rb *recordBatch) push(m *message.MessageExt, start, size int, tagsCode int64) {
+func (rb *recordBatch) push(m *message.MessageExt, start, size int, tagsCode int64, keyFrom int) {
 	bornLen := 8
 	if m.SysFlag&message.SysFlagBornHostV6 != 0 {
 		bornLen = 20
 	}
 	rb.recs = append(rb.recs, pendingRecord{topic: m.Topic, queueID: m.QueueID, tags: int32(tagsCode),
-		start: start, size: size, tsAt: recBornHostAt + bornLen})
+		start: start, size: size, tsAt: recBornHostAt + bornLen, keyFrom: keyFrom, keyTo: len(rb.keys)})
 }
 
 // append stores msgs (properties from their maps) atomically: messages of one queue get
@@ -301,6 +318,9 @@ func (s *store) appendRecords(rb *recordBatch) ([]appendResult, error) {
 		binary.BigEndian.PutUint64(rec[r.tsAt:], uint64(ts))
 		out[i] = appendResult{QueueOffset: q.max, PhyOffset: phy, Size: int32(r.size), StoreTimestamp: ts}
 		q.push(cqEntry{phy: phy, storeTS: ts, size: int32(r.size), tags: r.tags})
+		if r.keyTo > r.keyFrom {
+			s.indexKeys(seg, phy, ts, rb.keys[r.keyFrom:r.keyTo])
+		}
 	}
 	s.mu.Unlock()
 	s.notifyArrivals(rb)
@@ -317,6 +337,8 @@ func (s *store) reserve(size int) int {
 		s.spare = s.segs[0][:0]
 		s.segs[0] = nil
 		s.segs = s.segs[1:]
+		s.index[0] = nil
+		s.index = s.index[1:]
 		s.firstSeg++
 		minPhy := s.firstSeg * s.segSize
 		for _, q := range s.queues {
@@ -329,6 +351,7 @@ func (s *store) reserve(size int) int {
 		buf = make([]byte, 0, s.segSize)
 	}
 	s.segs = append(s.segs, buf)
+	s.index = append(s.index, nil)
 	return len(s.segs) - 1
 }
 
@@ -512,16 +535,66 @@ func (s *store) recordAt(phy int64) ([]byte, error) {
 
 // readAt decodes the message stored at a physical offset (VIEW_MESSAGE_BY_ID, send-back).
 func (s *store) readAt(phy int64) (*message.MessageExt, error) {
+	m, _, err := s.messageAt(phy)
+	return m, err
+}
+
+// messageAt decodes the message stored at a physical offset and also returns its
+// properties exactly as stored, for the broker's own rewrites (send-back, delivery of
+// delayed and transactional messages), which keep them byte for byte.
+func (s *store) messageAt(phy int64) (*message.MessageExt, []byte, error) {
 	rec, err := s.recordAt(phy)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m, _, err := message.DecodeStoredOne(rec, message.DecodeOptions{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if m.CommitLogOffset != phy {
-		return nil, errNoRecord
+		return nil, nil, errNoRecord
 	}
-	return m, nil
+	_, props, ok := recordTail(rec)
+	if !ok {
+		return nil, nil, errNoRecord
+	}
+	return m, props, nil
+}
+
+// recordTail finds the topic and the properties of an encoded record without decoding the
+// rest; ok is false for a record whose length fields do not add up.
+func recordTail(rec []byte) (topic, props []byte, ok bool) {
+	be := binary.BigEndian
+	if len(rec) < message.MinStoredSize {
+		return nil, nil, false
+	}
+	sysFlag := int32(be.Uint32(rec[recSysFlagAt:]))
+	bornLen, storeLen := 8, 8
+	if sysFlag&message.SysFlagBornHostV6 != 0 {
+		bornLen = 20
+	}
+	if sysFlag&message.SysFlagStoreHostV6 != 0 {
+		storeLen = 20
+	}
+	at := recBornHostAt + bornLen + 8 + storeLen + 4 + 8 // BODYLEN
+	if at+4 > len(rec) {
+		return nil, nil, false
+	}
+	at += 4 + int(int32(be.Uint32(rec[at:])))
+	if at < 0 || at+1 > len(rec) {
+		return nil, nil, false
+	}
+	topicLen := int(rec[at])
+	at++
+	if at+topicLen+2 > len(rec) {
+		return nil, nil, false
+	}
+	topic = rec[at : at+topicLen]
+	at += topicLen
+	propsLen := int(be.Uint16(rec[at:]))
+	at += 2
+	if at+propsLen != len(rec) {
+		return nil, nil, false
+	}
+	return topic, rec[at:], true
 }
