@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,6 +35,10 @@ type Config struct {
 	ClientExpiry time.Duration
 	// LockExpiry is how long a queue lock of an orderly consumer lives (default 60s).
 	LockExpiry time.Duration
+
+	// DelayLevels are the delays of DELAY levels 1, 2, ... (default DefaultDelayLevels,
+	// Java's messageDelayLevel); a higher level is the last one (schedule.go).
+	DelayLevels []time.Duration
 
 	// ACL, when set, makes the broker check every request's signature (acl.go).
 	ACL *ACLConfig
@@ -71,6 +76,10 @@ func (c *Config) applyDefaults() {
 	if c.LockExpiry <= 0 {
 		c.LockExpiry = 60 * time.Second
 	}
+	if len(c.DelayLevels) == 0 {
+		c.DelayLevels = DefaultDelayLevels
+	}
+	c.DelayLevels = slices.Clone(c.DelayLevels)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -93,6 +102,7 @@ type Broker struct {
 	clients *clientTable
 	locks   *lockTable
 	ns      *nameServer
+	sched   *scheduler
 	admin   *adminState
 
 	hooksMu sync.RWMutex
@@ -151,11 +161,13 @@ func Start(cfg Config) (*Broker, error) {
 	b.clients = newClientTable(b)
 	b.locks = newLockTable(b)
 	b.ns = newNameServer(b)
+	b.sched = newScheduler(b)
 	b.admin = newAdminState(b)
 
 	b.registerNameServer()
 	b.registerBroker()
 	b.startBackground()
+	b.sched.start()
 	return b, nil
 }
 
@@ -245,6 +257,7 @@ func (b *Broker) registerBroker() {
 	b.handle(s, remoting.LockBatchMQ, b.handleLockBatch)
 	b.handle(s, remoting.UnlockBatchMQ, b.handleUnlockBatch)
 	b.handle(s, remoting.UpdateAndCreateTopic, b.handleUpdateAndCreateTopic)
+	b.handle(s, remoting.ConsumerSendMsgBack, b.handleConsumerSendMsgBack)
 	b.handle(s, remoting.QueryMessage, b.handleQueryMessage)
 	b.handle(s, remoting.ViewMessageByID, b.handleViewMessageByID)
 	b.registerAdmin(s)

@@ -17,13 +17,16 @@ package devbroker
 //   - Every answer carries MSG_REGION=DefaultRegion and TRACE_ON=true; a success adds msgId
 //     (offset ids joined by "," for a batch), queueId and queueOffset (a batch's first).
 //   - tagsCode is the Java hash of TAGS (0 without). Stored messages wake held pulls.
+//   - A single message is then redirected as Java's handleRetryAndDLQ and store do, in
+//     that order: to %DLQ%<group> past maxReconsumeTimes (sendback.go), into
+//     SCHEDULE_TOPIC_XXXX with a DELAY (schedule.go). The answer still names the queue id
+//     asked for, with the stored record's msgId and queue offset, as Java's does.
 //
-// Simplified, for later issues:
-//   - DELAY is ignored: the message is stored in its topic at once.
-//   - %RETRY% topics are ordinary topics: no group check, no move to %DLQ% past
-//     maxReconsumeTimes.
+// Simplified:
+//   - No subscription-group check on %RETRY% topics.
 //   - Transactional half messages (TRAN_MSG) are stored as ordinary, visible messages.
-//   - Properties are stored exactly as sent. Java 4.9 re-encodes them, adds CLUSTER, drops
+//   - Properties are stored as sent, except for the entries the redirections set (those are
+//     replaced and appended at the end). Java 4.9 re-encodes them, adds CLUSTER, drops
 //     WAIT, and appends a batch's own properties to each of its messages.
 
 import (
@@ -46,13 +49,13 @@ const (
 // sendFieldNames are the ext keys of SendMessageRequestHeader (V1) or its V2 short form.
 type sendFieldNames struct {
 	producerGroup, topic, defaultTopic, defaultTopicQueueNums, queueID, sysFlag,
-	bornTimestamp, flag, properties, reconsumeTimes, batch string
+	bornTimestamp, flag, properties, reconsumeTimes, maxReconsumeTimes, batch string
 }
 
 var (
 	sendFieldsV1 = sendFieldNames{"producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums",
-		"queueId", "sysFlag", "bornTimestamp", "flag", "properties", "reconsumeTimes", "batch"}
-	sendFieldsV2 = sendFieldNames{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "m"}
+		"queueId", "sysFlag", "bornTimestamp", "flag", "properties", "reconsumeTimes", "maxReconsumeTimes", "batch"}
+	sendFieldsV2 = sendFieldNames{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "l", "m"}
 )
 
 type sendHeader struct {
@@ -66,6 +69,8 @@ type sendHeader struct {
 	flag                  int32
 	properties            string
 	reconsumeTimes        int32
+	maxReconsumeTimes     int32
+	hasMaxReconsumeTimes  bool
 	batch                 bool
 }
 
@@ -86,8 +91,10 @@ func parseSendHeader(req *remoting.Command) (sendHeader, *remoting.Command) {
 		flag:                  f.i32(n.flag, true),
 		properties:            f.str(n.properties, false),
 		reconsumeTimes:        f.i32(n.reconsumeTimes, false),
+		maxReconsumeTimes:     f.i32(n.maxReconsumeTimes, false),
 		batch:                 f.boolean(n.batch),
 	}
+	_, h.hasMaxReconsumeTimes = req.ExtFields[n.maxReconsumeTimes]
 	return h, f.failure()
 }
 
@@ -144,8 +151,11 @@ func (b *Broker) send(conn *remoting.Conn, req *remoting.Command) *remoting.Comm
 		if len(req.Body) > b.cfg.MaxMessageSize {
 			return b.illegalMessage()
 		}
-		props := []byte(h.properties)
 		base.Body = req.Body
+		props := b.redirect(&base, &h, []byte(h.properties))
+		if len(props) > maxPropertiesLen {
+			return b.illegalMessage()
+		}
 		rb.addRaw(&base, props, tagsCodeOf(props))
 	}
 	res, err := b.store.appendRecords(rb)
@@ -164,6 +174,15 @@ func (b *Broker) send(conn *remoting.Conn, req *remoting.Command) *remoting.Comm
 	resp.SetExt("queueId", strconv.Itoa(int(queueID)))
 	resp.SetExt("queueOffset", strconv.FormatInt(res[0].QueueOffset, 10))
 	return resp
+}
+
+// redirect applies to a single message what Java does to it after the checks: the DLQ
+// for a %RETRY% message reconsumed often enough, the schedule topic for a delayed one.
+func (b *Broker) redirect(m *message.MessageExt, h *sendHeader, props []byte) []byte {
+	if b.retryToDLQ(h, m) {
+		return props
+	}
+	return b.applyDelay(m, props)
 }
 
 // sendTarget applies the topic and queue checks of Java's msgCheck.

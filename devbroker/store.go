@@ -18,6 +18,7 @@ package devbroker
 //     read lock, so nothing outside the store ever aliases a segment.
 //   - Each segment has a key index (query.go) built as records are appended and dropped
 //     with the segment, so QUERY_MESSAGE never costs memory the store has let go of.
+//   - Records appended to SCHEDULE_TOPIC_XXXX wake the delay scheduler (schedule.go).
 //   - Not built yet (later issue): persistence.
 
 import (
@@ -300,6 +301,7 @@ func (s *store) appendRecords(rb *recordBatch) ([]appendResult, error) {
 	s.lastTS = ts
 	var q *consumeQueue
 	var key cqKey
+	scheduled := false
 	for i, r := range rb.recs {
 		if q == nil || key.topic != r.topic || key.queueID != r.queueID {
 			key = cqKey{r.topic, r.queueID}
@@ -321,9 +323,13 @@ func (s *store) appendRecords(rb *recordBatch) ([]appendResult, error) {
 		if r.keyTo > r.keyFrom {
 			s.indexKeys(seg, phy, ts, rb.keys[r.keyFrom:r.keyTo])
 		}
+		scheduled = scheduled || r.topic == message.ScheduleTopic
 	}
 	s.mu.Unlock()
 	s.notifyArrivals(rb)
+	if scheduled && s.b.sched != nil {
+		s.b.sched.wake()
+	}
 	return out, nil
 }
 
@@ -597,4 +603,19 @@ func recordTail(rec []byte) (topic, props []byte, ok bool) {
 		return nil, nil, false
 	}
 	return topic, rec[at:], true
+}
+
+// queueEntry returns the consume-queue entry of a queue at offset, or ok=false when the
+// queue does not hold it; lo and hi are the queue's bounds [min, max) either way.
+func (s *store) queueEntry(topic string, queueID int32, offset int64) (e cqEntry, lo, hi int64, ok bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	q := s.queues[cqKey{topic, queueID}]
+	if q == nil {
+		return cqEntry{}, 0, 0, false
+	}
+	if offset < q.min || offset >= q.max {
+		return cqEntry{}, q.min, q.max, false
+	}
+	return *q.at(offset), q.min, q.max, true
 }
