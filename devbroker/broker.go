@@ -39,6 +39,12 @@ type Config struct {
 	// DelayLevels are the delays of DELAY levels 1, 2, ... (default DefaultDelayLevels,
 	// Java's messageDelayLevel); a higher level is the last one (schedule.go).
 	DelayLevels []time.Duration
+	// TransactionTimeout is how long a half message waits for END_TRANSACTION before its
+	// producer is asked (default 6s), TransactionCheckInterval the time between two checks
+	// (default 60s), TransactionCheckMax the checks before it is given up (default 15).
+	TransactionTimeout       time.Duration
+	TransactionCheckInterval time.Duration
+	TransactionCheckMax      int
 
 	// ACL, when set, makes the broker check every request's signature (acl.go).
 	ACL *ACLConfig
@@ -80,6 +86,15 @@ func (c *Config) applyDefaults() {
 		c.DelayLevels = DefaultDelayLevels
 	}
 	c.DelayLevels = slices.Clone(c.DelayLevels)
+	if c.TransactionTimeout <= 0 {
+		c.TransactionTimeout = 6 * time.Second
+	}
+	if c.TransactionCheckInterval <= 0 {
+		c.TransactionCheckInterval = 60 * time.Second
+	}
+	if c.TransactionCheckMax <= 0 {
+		c.TransactionCheckMax = 15
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -103,6 +118,7 @@ type Broker struct {
 	locks   *lockTable
 	ns      *nameServer
 	sched   *scheduler
+	tx      *txTable
 	admin   *adminState
 
 	hooksMu sync.RWMutex
@@ -162,12 +178,14 @@ func Start(cfg Config) (*Broker, error) {
 	b.locks = newLockTable(b)
 	b.ns = newNameServer(b)
 	b.sched = newScheduler(b)
+	b.tx = newTxTable(b)
 	b.admin = newAdminState(b)
 
 	b.registerNameServer()
 	b.registerBroker()
 	b.startBackground()
 	b.sched.start()
+	b.tx.start()
 	return b, nil
 }
 
@@ -258,6 +276,7 @@ func (b *Broker) registerBroker() {
 	b.handle(s, remoting.UnlockBatchMQ, b.handleUnlockBatch)
 	b.handle(s, remoting.UpdateAndCreateTopic, b.handleUpdateAndCreateTopic)
 	b.handle(s, remoting.ConsumerSendMsgBack, b.handleConsumerSendMsgBack)
+	b.handle(s, remoting.EndTransaction, b.handleEndTransaction)
 	b.handle(s, remoting.QueryMessage, b.handleQueryMessage)
 	b.handle(s, remoting.ViewMessageByID, b.handleViewMessageByID)
 	b.registerAdmin(s)

@@ -7,6 +7,9 @@
 // it honest. Messages are kept in memory.
 //
 // Each request family has a file of its own: nameserver.go (routes), send.go, pull.go,
-// offsets.go, clients.go (heartbeats, membership), locks.go. The store (commit log and
-// consume queues) is store.go; topics.go keeps topic configuration.
+// offsets.go, clients.go (heartbeats, membership), locks.go, sendback.go (retry and
+// dead-letter queues), transaction.go (half messages, END_TRANSACTION and the checks),
+// query.go (QUERY_MESSAGE, VIEW_MESSAGE_BY_ID). The store (commit log, consume queues and
+// key index) is store.go; schedule.go delivers delayed messages; topics.go keeps topic
+// configuration.
 package devbroker

@@ -103,8 +103,8 @@ func TestDelayIgnoredWhereJavaIgnoresIt(t *testing.T) {
 	ext := wireSendV1("T", 0, delayProps(1, nil))
 	ext["sysFlag"] = strconv.Itoa(int(message.SysFlagTransactionCommit))
 	assert.Equal(t, message.ScheduleTopic, w.sentRecord(w.call(remoting.SendMessage, ext, []byte("c"))).Topic)
-	ext["sysFlag"] = strconv.Itoa(int(message.SysFlagTransactionPrepared))
-	assert.Equal(t, "T", w.sentRecord(w.call(remoting.SendMessage, ext, []byte("p"))).Topic)
+	half := w.sentRecord(w.send("T", 0, "h", delayProps(1, map[string]string{message.PropertyTransactionPrepared: "true"})))
+	assert.Equal(t, message.TransactionHalfTopic, half.Topic)
 }
 
 func TestEditProperties(t *testing.T) {
@@ -115,15 +115,19 @@ func TestEditProperties(t *testing.T) {
 	assert.Equal(t, map[string]string{"A": "a", "B": "b", "DELAY": "5", "REAL_TOPIC": "T"}, message.ParseProperties(got))
 }
 
-func TestCloseStopsScheduler(t *testing.T) {
+func TestCloseStopsSchedulerAndChecker(t *testing.T) {
 	before := runtime.NumGoroutine()
-	b, err := Start(Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0", DelayLevels: fastDelays})
+	b, err := Start(Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0", DelayLevels: fastDelays,
+		TransactionTimeout: time.Hour})
 	require.NoError(t, err)
 	c := remoting.NewClient(remoting.ClientOptions{})
 	w := &wireFixture{t: t, b: b, c: c}
 	require.NoError(t, b.CreateTopic("T", 1))
-	// Work in progress: a message waiting for its level.
+	// Work in progress for both: a message waiting for its level, a half message waiting
+	// for its check.
 	w.sentRecord(w.send("T", 0, "x", delayProps(3, nil)))
+	w.sentRecord(w.send("T", 0, "h", map[string]string{message.PropertyTransactionPrepared: "true"}))
+	require.Equal(t, 1, b.tx.count())
 
 	require.NoError(t, b.Close())
 	c.Close()

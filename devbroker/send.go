@@ -17,14 +17,14 @@ package devbroker
 //   - Every answer carries MSG_REGION=DefaultRegion and TRACE_ON=true; a success adds msgId
 //     (offset ids joined by "," for a batch), queueId and queueOffset (a batch's first).
 //   - tagsCode is the Java hash of TAGS (0 without). Stored messages wake held pulls.
-//   - A single message is then redirected as Java's handleRetryAndDLQ and store do, in
-//     that order: to %DLQ%<group> past maxReconsumeTimes (sendback.go), into
+//   - A single message is then redirected as Java's handleRetryAndDLQ, transactional
+//     bridge and store do, in that order: to %DLQ%<group> past maxReconsumeTimes
+//     (sendback.go), into the half topic with TRAN_MSG=true (transaction.go), into
 //     SCHEDULE_TOPIC_XXXX with a DELAY (schedule.go). The answer still names the queue id
 //     asked for, with the stored record's msgId and queue offset, as Java's does.
 //
 // Simplified:
 //   - No subscription-group check on %RETRY% topics.
-//   - Transactional half messages (TRAN_MSG) are stored as ordinary, visible messages.
 //   - Properties are stored as sent, except for the entries the redirections set (those are
 //     replaced and appended at the end). Java 4.9 re-encodes them, adds CLUSTER, drops
 //     WAIT, and appends a batch's own properties to each of its messages.
@@ -143,6 +143,8 @@ func (b *Broker) send(conn *remoting.Conn, req *remoting.Command) *remoting.Comm
 	}
 	rb := recordBatchPool.Get().(*recordBatch)
 	defer putRecordBatch(rb)
+	var props []byte
+	half := false
 	if h.batch {
 		if bad := b.encodeBatch(rb, &base, &h, req.Body); bad != nil {
 			return bad
@@ -152,7 +154,7 @@ func (b *Broker) send(conn *remoting.Conn, req *remoting.Command) *remoting.Comm
 			return b.illegalMessage()
 		}
 		base.Body = req.Body
-		props := b.redirect(&base, &h, []byte(h.properties))
+		props, half = b.redirect(&base, &h, []byte(h.properties))
 		if len(props) > maxPropertiesLen {
 			return b.illegalMessage()
 		}
@@ -161,6 +163,9 @@ func (b *Broker) send(conn *remoting.Conn, req *remoting.Command) *remoting.Comm
 	res, err := b.store.appendRecords(rb)
 	if err != nil {
 		return fail(remoting.SystemError, "%v", err)
+	}
+	if half {
+		b.tx.track(res[0], &base, props, h.producerGroup)
 	}
 	ids := make([]byte, 0, len(res)*(message.OffsetMsgIDLenV6+1))
 	for i, r := range res {
@@ -177,12 +182,18 @@ func (b *Broker) send(conn *remoting.Conn, req *remoting.Command) *remoting.Comm
 }
 
 // redirect applies to a single message what Java does to it after the checks: the DLQ
-// for a %RETRY% message reconsumed often enough, the schedule topic for a delayed one.
-func (b *Broker) redirect(m *message.MessageExt, h *sendHeader, props []byte) []byte {
-	if b.retryToDLQ(h, m) {
-		return props
+// for a %RETRY% message reconsumed often enough, the half topic for a prepared
+// transactional message, the schedule topic for a delayed one. It reports whether the
+// message became a half message.
+func (b *Broker) redirect(m *message.MessageExt, h *sendHeader, props []byte) ([]byte, bool) {
+	dlq := b.retryToDLQ(h, m)
+	if isPrepared(props) {
+		return b.toHalf(m, props), true
 	}
-	return b.applyDelay(m, props)
+	if !dlq {
+		props = b.applyDelay(m, props)
+	}
+	return props, false
 }
 
 // sendTarget applies the topic and queue checks of Java's msgCheck.
