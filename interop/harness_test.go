@@ -94,6 +94,11 @@ func newEnv(t *testing.T) *env {
 		BrokerAddr:     "127.0.0.1:0",
 		ClientExpiry:   30 * time.Second,
 		LockExpiry:     30 * time.Second,
+		// Fast retries, delays and transaction checks; against a real broker the tests
+		// wait for Java's defaults instead (see env.delay).
+		DelayLevels:              fastDelayLevels(),
+		TransactionTimeout:       200 * time.Millisecond,
+		TransactionCheckInterval: 300 * time.Millisecond,
 	})
 	require.NoError(t, err, "start dev broker")
 	t.Cleanup(func() { b.Close() })
@@ -106,6 +111,17 @@ func newEnv(t *testing.T) *env {
 	t.Logf("target: dev broker, name server %s (clients use %s), broker %s %s",
 		b.NameServerAddr(), e.nsAddr, b.BrokerName(), b.BrokerAddr())
 	return e
+}
+
+// fastDelayStep is the dev broker's delay per level in these tests: level n waits n steps.
+const fastDelayStep = 100 * time.Millisecond
+
+func fastDelayLevels() []time.Duration {
+	out := make([]time.Duration, len(devbroker.DefaultDelayLevels))
+	for i := range out {
+		out[i] = time.Duration(i+1) * fastDelayStep
+	}
+	return out
 }
 
 func shorten(s string, n int) string {
@@ -138,6 +154,13 @@ func (e *env) internal() bool {
 func (e *env) createTopic(queues int) string {
 	e.t.Helper()
 	topic := e.name("topic")
+	e.createTopicNamed(topic, queues)
+	return topic
+}
+
+// createTopicNamed creates the named topic and waits for its route.
+func (e *env) createTopicNamed(topic string, queues int) {
+	e.t.Helper()
 	if e.external {
 		addrs := e.clusterBrokerAddrs()
 		require.NotEmpty(e.t, addrs, "no broker address in the cluster info of %s", e.nsAddr)
@@ -164,7 +187,6 @@ func (e *env) createTopic(queues int) string {
 		_, err := e.route(topic)
 		return fmt.Sprintf("route of freshly created topic %s never appeared on the name server: last answer: %v", topic, err)
 	})
-	return topic
 }
 
 // clusterBrokerAddrs reads broker addresses out of GET_BROKER_CLUSTER_INFO (a real name
@@ -625,7 +647,8 @@ func traceBrokerRequests(t *testing.T, b *devbroker.Broker) {
 		remoting.GetMaxOffset, remoting.GetMinOffset, remoting.SearchOffsetByTimestamp,
 		remoting.GetEarliestMsgStoreTime, remoting.HeartBeat, remoting.UnregisterClient,
 		remoting.GetConsumerListByGroup, remoting.LockBatchMQ, remoting.UnlockBatchMQ,
-		remoting.UpdateAndCreateTopic, remoting.ConsumerSendMsgBack}
+		remoting.UpdateAndCreateTopic, remoting.ConsumerSendMsgBack, remoting.EndTransaction,
+		remoting.QueryMessage, remoting.ViewMessageByID}
 	for _, code := range codes {
 		b.SetHook(code, func(req *remoting.Command) (*remoting.Command, bool) {
 			body := string(req.Body)
