@@ -56,9 +56,11 @@ type result struct {
 type call struct {
 	ch    chan result           // sync calls
 	cb    func(*Command, error) // async calls
-	timer *time.Timer
+	timer *time.Timer           // sync calls: reused with the pooled call; async: its timeout
 }
 
+// Sync calls come from a pool with their channel and timer, so a call costs no allocation
+// of its own. (Timers are safe to reuse after Stop without draining since Go 1.23.)
 var callPool = sync.Pool{New: func() any { return &call{ch: make(chan result, 1)} }}
 
 type connConfig struct {
@@ -128,7 +130,7 @@ func (c *Conn) Closed() bool {
 func (c *Conn) readLoop() {
 	r := bufio.NewReaderSize(c.nc, 32<<10)
 	for {
-		frame, err := ReadFrame(r, c.maxFrame)
+		frame, pooled, err := readFramePooled(r, c.maxFrame)
 		if err != nil {
 			c.closeWith(err)
 			return
@@ -137,6 +139,15 @@ func (c *Conn) readLoop() {
 		if err := decodeFrameInto(frame, cmd); err != nil {
 			c.closeWith(fmt.Errorf("remoting: bad frame from %s: %w", c.nc.RemoteAddr(), err))
 			return
+		}
+		// Decoding copied the header into strings; only a body still points into the frame.
+		// A small body is copied out (smaller than the pooled buffer it would pin), so the
+		// buffer always goes back.
+		if pooled != nil {
+			if cmd.Body != nil {
+				cmd.Body = append([]byte(nil), cmd.Body...)
+			}
+			framePool.Put(pooled)
 		}
 		if cmd.IsResponse() {
 			c.complete(cmd)
@@ -209,13 +220,18 @@ func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) 
 		c.abandon(req.Opaque, cl)
 		return nil, err
 	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
+	if cl.timer == nil {
+		cl.timer = time.NewTimer(time.Until(deadline))
+	} else {
+		cl.timer.Reset(time.Until(deadline))
+	}
+	defer cl.timer.Stop()
 	select {
 	case r := <-cl.ch:
+		cl.timer.Stop()
 		callPool.Put(cl)
 		return r.resp, r.err
-	case <-t.C:
+	case <-cl.timer.C:
 		c.abandon(req.Opaque, cl)
 		return nil, fmt.Errorf("%w after %v (code %d to %s)", ErrTimeout, timeout, req.Code, c.nc.RemoteAddr())
 	case <-ctx.Done():

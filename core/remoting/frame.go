@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // A frame on the wire:
@@ -99,6 +100,46 @@ func decodeFrameInto(frame []byte, c *Command) error {
 		c.Body = body
 	}
 	return nil
+}
+
+// pooledFrameMax is the largest frame read into a pooled buffer: answers without a body
+// (every send result, offset query, heartbeat answer) are small, and their buffers can be
+// reused as soon as the header is decoded.
+const pooledFrameMax = 4 << 10
+
+var framePool = sync.Pool{New: func() any { b := make([]byte, pooledFrameMax); return &b }}
+
+// readFramePooled is ReadFrame with small frames read into a pooled buffer, returned as
+// pooled (nil when the frame was allocated); the caller gives it back to framePool once
+// nothing refers to the frame.
+func readFramePooled(r io.Reader, max int) (frame []byte, pooled *[]byte, err error) {
+	var lenBuf [4]byte
+	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
+		return nil, nil, err
+	}
+	n := binary.BigEndian.Uint32(lenBuf[:])
+	if n < 4 {
+		return nil, nil, errShortFrame
+	}
+	if uint64(n) > uint64(max) {
+		return nil, nil, fmt.Errorf("%w: %d bytes > %d", ErrFrameTooLarge, n, max)
+	}
+	if n <= pooledFrameMax {
+		pooled = framePool.Get().(*[]byte)
+		frame = (*pooled)[:n]
+	} else {
+		frame = make([]byte, n)
+	}
+	if _, err := io.ReadFull(r, frame); err != nil {
+		if pooled != nil {
+			framePool.Put(pooled)
+		}
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, nil, err
+	}
+	return frame, pooled, nil
 }
 
 // ReadFrame reads one frame and returns it without its length prefix, in a new buffer of

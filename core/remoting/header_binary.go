@@ -68,7 +68,7 @@ func decodeBinaryHeader(b []byte, c *Command) error {
 		return nil
 	}
 	end := p + int(extLen)
-	m := make(map[string]string, 16)
+	m := make(map[string]string, countBinaryExt(b[p:end]))
 	for p < end {
 		if end-p < 2 {
 			return errBinaryHeader
@@ -93,4 +93,24 @@ func decodeBinaryHeader(b []byte, c *Command) error {
 	}
 	c.ExtFields = m
 	return nil
+}
+
+// countBinaryExt counts the entries of an ext block (stopping at the first malformed one), so
+// the map is allocated once at its final size.
+func countBinaryExt(ext []byte) int {
+	n := 0
+	for len(ext) >= 2 {
+		kl := int(binary.BigEndian.Uint16(ext))
+		if len(ext) < 2+kl+4 {
+			break
+		}
+		vl := binary.BigEndian.Uint32(ext[2+kl:])
+		rest := ext[2+kl+4:]
+		if uint64(vl) > uint64(len(rest)) {
+			break
+		}
+		ext = rest[vl:]
+		n++
+	}
+	return n
 }

@@ -3,8 +3,10 @@ package remoting
 import (
 	"errors"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // JSON headers are encoded and decoded by hand: encoding/json would allocate a reflection
@@ -179,8 +181,13 @@ func (r *jsonReader) peek() byte {
 func (r *jsonReader) str() (string, error) {
 	start := r.i + 1
 	raw, err := r.rawString()
-	if err != nil || r.escaped {
-		return string(raw), err
+	if err != nil || len(raw) == 0 {
+		return "", err
+	}
+	if r.escaped {
+		// raw is a fresh buffer that nothing else refers to or changes: it can be the
+		// string's memory without a second copy.
+		return unsafe.String(&raw[0], len(raw)), nil
 	}
 	return r.s[start : start+len(raw)], nil
 }
@@ -212,7 +219,15 @@ func (r *jsonReader) rawString() ([]byte, error) {
 }
 
 func (r *jsonReader) escapedString() ([]byte, error) {
-	out := make([]byte, 0, 32)
+	// Unescaping never lengthens a string, so the raw span bounds the output.
+	end := r.i
+	for end < len(r.b) && r.b[end] != '"' {
+		if r.b[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	out := make([]byte, 0, end-r.i)
 	for r.i < len(r.b) {
 		c := r.b[r.i]
 		switch {
@@ -381,10 +396,13 @@ func (r *jsonReader) extFields() (map[string]string, error) {
 	if !r.consume('{') {
 		return nil, errJSONHeader
 	}
-	m := make(map[string]string, 16)
+	// Collect the pairs first so the map is allocated once at its final size: growing it
+	// entry by entry costs several allocations per frame.
+	pp := pairPool.Get().(*[]string)
+	defer func() { *pp = (*pp)[:0]; pairPool.Put(pp) }()
 	r.space()
 	if r.consume('}') {
-		return m, nil
+		return map[string]string{}, nil
 	}
 	for {
 		r.space()
@@ -407,7 +425,7 @@ func (r *jsonReader) extFields() (map[string]string, error) {
 				return nil, err
 			}
 			if ok {
-				m[k] = v
+				*pp = append(*pp, k, v)
 			}
 		}
 		r.space()
@@ -415,11 +433,19 @@ func (r *jsonReader) extFields() (map[string]string, error) {
 			continue
 		}
 		if r.consume('}') {
+			kv := *pp
+			m := make(map[string]string, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				m[kv[i]] = kv[i+1]
+			}
+			clear(kv)
 			return m, nil
 		}
 		return nil, errJSONHeader
 	}
 }
+
+var pairPool = sync.Pool{New: func() any { s := make([]string, 0, 32); return &s }}
 
 // skip passes over one value of any type.
 func (r *jsonReader) skip(depth int) error {
