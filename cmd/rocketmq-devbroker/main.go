@@ -24,8 +24,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/rocketmq-go/librocketmq/devbroker"
 )
@@ -81,6 +83,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	tlsKey := fs.String("tls-key", "", "PEM private key file of -tls-cert")
 	aclKey := fs.String("acl-access-key", "", "check every request's ACL signature (4.x plain ACL); this account, the only one, is an admin")
 	aclSecret := fs.String("acl-secret-key", "", "secret key of -acl-access-key")
+	delayLevels := fs.String("delay-levels", "", "delays of DELAY levels 1, 2, ... as the broker's messageDelayLevel: "+
+		"\"1s 5s 10s 30s 1m ...\" (default: the real broker's 18 levels)")
+	txTimeout := fs.Duration("transaction-timeout", 6*time.Second, "how long a half message waits before its producer is asked")
+	txInterval := fs.Duration("transaction-check-interval", 60*time.Second, "time between two checks of one half message")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -106,6 +112,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		aclCfg = &devbroker.ACLConfig{Accounts: []devbroker.ACLAccount{{AccessKey: *aclKey, SecretKey: *aclSecret, Admin: true}}}
 	}
 
+	levels, err := parseDelayLevels(*delayLevels)
+	if err != nil {
+		fmt.Fprintf(stderr, "rocketmq-devbroker: -delay-levels: %v\n", err)
+		return 2
+	}
+
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
@@ -118,15 +130,18 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 
 	b, err := devbroker.Start(devbroker.Config{
-		NameServerAddr:         *nsAddr,
-		BrokerAddr:             *brokerAddr,
-		BrokerName:             *brokerName,
-		ClusterName:            *cluster,
-		DefaultQueueNums:       *queues,
-		DisableAutoCreateTopic: !*autoCreate,
-		TLS:                    tlsCfg,
-		ACL:                    aclCfg,
-		Logger:                 log,
+		NameServerAddr:           *nsAddr,
+		BrokerAddr:               *brokerAddr,
+		BrokerName:               *brokerName,
+		ClusterName:              *cluster,
+		DefaultQueueNums:         *queues,
+		DisableAutoCreateTopic:   !*autoCreate,
+		TLS:                      tlsCfg,
+		ACL:                      aclCfg,
+		DelayLevels:              levels,
+		TransactionTimeout:       *txTimeout,
+		TransactionCheckInterval: *txInterval,
+		Logger:                   log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "rocketmq-devbroker: %v\n", err)
@@ -186,4 +201,31 @@ func writeReadyFile(path, addr string) error {
 		os.Remove(tmp.Name())
 	}
 	return err
+}
+
+// parseDelayLevels reads a messageDelayLevel setting: durations separated by spaces, each a
+// number and a unit of s, m, h or d ("" keeps the default table). "ms" is accepted too, though
+// the real broker has no such unit, so that tests can run fast.
+func parseDelayLevels(s string) ([]time.Duration, error) {
+	units := []struct {
+		suffix string
+		unit   time.Duration
+	}{{"ms", time.Millisecond}, {"s", time.Second}, {"m", time.Minute}, {"h", time.Hour}, {"d", 24 * time.Hour}}
+	var out []time.Duration
+	for _, f := range strings.Fields(s) {
+		var d time.Duration
+		for _, u := range units {
+			if num, ok := strings.CutSuffix(f, u.suffix); ok {
+				if n, err := strconv.Atoi(num); err == nil && n >= 0 {
+					d = time.Duration(n) * u.unit
+				}
+				break
+			}
+		}
+		if d == 0 && f != "0s" {
+			return nil, fmt.Errorf("bad level %q (want a number and s, m, h or d)", f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,4 +129,23 @@ func TestReadyFileIsReplacedWhole(t *testing.T) {
 
 	err = writeReadyFile(filepath.Join(t.TempDir(), "missing", "ready"), "x")
 	assert.True(t, errors.Is(err, os.ErrNotExist), "%v", err)
+}
+
+func TestParseDelayLevels(t *testing.T) {
+	got, err := parseDelayLevels("1s 5s 2m 1h 1d 50ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{time.Second, 5 * time.Second, 2 * time.Minute, time.Hour, 24 * time.Hour, 50 * time.Millisecond}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for _, bad := range []string{"1", "s", "-1s", "1x", "1.5s"} {
+		if _, err := parseDelayLevels(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if got, err := parseDelayLevels(""); err != nil || got != nil {
+		t.Errorf("empty: %v %v", got, err)
+	}
 }
