@@ -36,9 +36,15 @@ func NewProcessQueue() *ProcessQueue {
 // Add stores pulled messages, ignoring offsets it already holds or has passed, and returns
 // how many were new. Pulls return ascending offsets, so order stays sorted by appending.
 func (pq *ProcessQueue) Add(msgs []*message.MessageExt) int {
+	return len(pq.AddFresh(msgs))
+}
+
+// AddFresh is Add returning the messages that were new, the ones to hand to a listener. It
+// reuses msgs' backing array.
+func (pq *ProcessQueue) AddFresh(msgs []*message.MessageExt) []*message.MessageExt {
 	pq.mu.Lock()
 	defer pq.mu.Unlock()
-	added := 0
+	fresh := msgs[:0]
 	for _, m := range msgs {
 		if m.QueueOffset <= pq.highest {
 			continue
@@ -47,10 +53,10 @@ func (pq *ProcessQueue) Add(msgs []*message.MessageExt) int {
 		pq.order = append(pq.order, m.QueueOffset)
 		pq.bytes += int64(len(m.Body))
 		pq.highest = m.QueueOffset
-		added++
+		fresh = append(fresh, m)
 	}
 	pq.lastPull.Store(time.Now().UnixMilli())
-	return added
+	return fresh
 }
 
 // Remove marks messages finished and returns the offset that may now be committed: the
@@ -107,6 +113,16 @@ func (pq *ProcessQueue) Bytes() int64 {
 	pq.mu.Lock()
 	defer pq.mu.Unlock()
 	return pq.bytes
+}
+
+// CachedRange is the lowest and highest unfinished offsets, or (0, 0) when none is left.
+func (pq *ProcessQueue) CachedRange() (lo, hi int64) {
+	pq.mu.Lock()
+	defer pq.mu.Unlock()
+	if len(pq.live) == 0 {
+		return 0, 0
+	}
+	return pq.commitOffsetLocked(), pq.highest
 }
 
 // Span is the distance between the lowest and highest unfinished offsets; a large span
@@ -166,6 +182,14 @@ func (pq *ProcessQueue) SetLocked(until time.Time) { pq.lockUntil.Store(until.Un
 
 // Locked reports whether the broker lock lease is still valid.
 func (pq *ProcessQueue) Locked() bool { return time.Now().UnixMilli() < pq.lockUntil.Load() }
+
+// LockedUntil is when the broker lock lease runs out (the zero time if never locked).
+func (pq *ProcessQueue) LockedUntil() time.Time {
+	if ms := pq.lockUntil.Load(); ms > 0 {
+		return time.UnixMilli(ms)
+	}
+	return time.Time{}
+}
 
 // LastPull is when messages were last added.
 func (pq *ProcessQueue) LastPull() time.Time { return time.UnixMilli(pq.lastPull.Load()) }
