@@ -6,14 +6,28 @@ import (
 	"github.com/rocketmq-go/librocketmq/core/message"
 )
 
+// consumeTask is one piece of work for the pool: a batch of a queue's messages for a
+// concurrent listener, or (msgs nil) a turn at an orderly queue.
+type consumeTask struct {
+	t    *queueTask
+	msgs []*message.MessageExt
+}
+
+func (c *PushConsumer) runTask(task consumeTask) {
+	if c.orderly {
+		c.consumeOrderly(task.t)
+	} else {
+		c.consumeConcurrently(task.t, task.msgs)
+	}
+}
+
 // dispatchConcurrent queues freshly pulled messages for the listener in batches of up to
 // BatchMaxSize.
 func (c *PushConsumer) dispatchConcurrent(t *queueTask, msgs []*message.MessageExt) {
 	for len(msgs) > 0 {
 		k := min(c.cfg.BatchMaxSize, len(msgs))
-		batch := msgs[:k:k]
+		c.work.submit(consumeTask{t, msgs[:k:k]})
 		msgs = msgs[k:]
-		c.work.submit(func() { c.consumeConcurrently(t, batch) })
 	}
 }
 

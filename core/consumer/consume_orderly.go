@@ -24,7 +24,7 @@ func (c *PushConsumer) scheduleOrderly(t *queueTask) {
 	}
 	t.scheduled = true
 	t.omu.Unlock()
-	if !c.work.submit(func() { c.consumeOrderly(t) }) {
+	if !c.work.submit(consumeTask{t: t}) {
 		t.omu.Lock()
 		t.scheduled = false
 		t.omu.Unlock()
@@ -67,7 +67,7 @@ func (c *PushConsumer) consumeOrderly(t *queueTask) {
 		}
 		if time.Now().After(yieldAt) {
 			// Still scheduled: go to the back of the line so other queues get workers too.
-			if !c.work.submit(func() { c.consumeOrderly(t) }) {
+			if !c.work.submit(consumeTask{t: t}) {
 				t.omu.Lock()
 				t.scheduled = false
 				t.omu.Unlock()

@@ -46,7 +46,7 @@ type PushConsumer struct {
 	stats     map[string]*topicStats
 	client    *client.Client
 	offsets   OffsetStore
-	work      *workQueue
+	work      *workQueue[consumeTask]
 	ctx       context.Context
 	cancel    context.CancelFunc
 	loops     sync.WaitGroup // rebalance, persist and lock loops, and every pull loop
@@ -201,7 +201,7 @@ func (c *PushConsumer) Start() error {
 		}
 		offsets = local
 	}
-	work, err := newWorkQueue(c.cfg.ThreadCount, c.log)
+	work, err := newWorkQueue(c.cfg.ThreadCount, c.runTask, c.log)
 	if err != nil {
 		cl.Shutdown()
 		return err

@@ -37,7 +37,7 @@ func (c *PushConsumer) retry(t *queueTask, msgs []*message.MessageExt) []*messag
 			m.ReconsumeTimes++
 		}
 		c.later(localRetryDelay, func() {
-			c.work.submit(func() { c.consumeConcurrently(t, failed) })
+			c.work.submit(consumeTask{t, failed})
 		})
 	}
 	return finished
