@@ -32,3 +32,15 @@ func Cached(c *PushConsumer, mq route.MessageQueue) int {
 
 // Pending is the number of consume tasks waiting for a worker.
 func Pending(c *PushConsumer) int { return c.work.pending() }
+
+// ClientID is the id brokers know a push consumer by.
+func ClientID(c *PushConsumer) string { return c.client.ID() }
+
+// CachedBytes is the body size of the unfinished messages a push consumer holds for a
+// queue (-1 when it does not own the queue).
+func CachedBytes(c *PushConsumer, mq route.MessageQueue) int64 {
+	if t := c.task(mq); t != nil {
+		return t.pq.Bytes()
+	}
+	return -1
+}

@@ -39,10 +39,17 @@ type env struct {
 	raw *remoting.Client
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith lets a test change the dev broker's configuration.
+func newEnvWith(t *testing.T, change func(*devbroker.Config)) *env {
 	t.Helper()
 	consumer.FastTimings(t)
-	b, err := devbroker.Start(devbroker.Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0"})
+	cfg := devbroker.Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0"}
+	if change != nil {
+		change(&cfg)
+	}
+	b, err := devbroker.Start(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
 	raw := remoting.NewClient(remoting.ClientOptions{})
@@ -63,7 +70,7 @@ func (e *env) topic(name string, queues int) {
 // send stores one message with SEND_MESSAGE_V2 and returns its queue offset.
 func (e *env) send(topic string, queueID int, tags, body string) int64 {
 	e.t.Helper()
-	props := map[string]string{message.PropertyWaitStoreMsgOK: "true", message.PropertyKeys: body}
+	props := map[string]string{message.PropertyWaitStoreMsgOK: "true", message.PropertyKeys: body[:min(len(body), 32)]}
 	if tags != "" {
 		props[message.PropertyTags] = tags
 	}
@@ -94,14 +101,32 @@ func (e *env) committed(group, topic string, queueID int) int64 {
 	return o
 }
 
-// hasSendBack reports whether the broker handles CONSUMER_SEND_MSG_BACK at all.
-func (e *env) hasSendBack() bool {
+// quickDelays makes every delay level short, so retries come back at once.
+func quickDelays(cfg *devbroker.Config) {
+	cfg.DelayLevels = []time.Duration{20 * time.Millisecond}
+}
+
+// dlq waits until the group's dead-letter queue holds n messages and returns them.
+func (e *env) dlq(group string, n int) []*message.MessageExt {
 	e.t.Helper()
-	resp, err := e.raw.InvokeSync(context.Background(), e.b.BrokerAddr(), remoting.NewRequest(remoting.ConsumerSendMsgBack,
-		map[string]string{"offset": "-1", "group": "Probe", "delayLevel": "0", "originMsgId": "x", "originTopic": "T",
-			"unitMode": "false", "maxReconsumeTimes": "16"}, nil), wait)
+	p, err := consumer.NewPull(consumer.PullConfig{Group: "Inspect", Client: client.Config{NameServerAddrs: []string{e.b.NameServerAddr()}}})
 	require.NoError(e.t, err)
-	return resp.Code != remoting.RequestCodeNotSupported
+	require.NoError(e.t, p.Start())
+	defer p.Shutdown()
+	var found []*message.MessageExt
+	require.Eventually(e.t, func() bool {
+		mqs, err := p.FetchSubscribeMessageQueues(context.Background(), message.DLQTopic(group))
+		if err != nil || len(mqs) == 0 {
+			return false
+		}
+		res, err := p.Pull(context.Background(), mqs[0], "*", 0, 32)
+		if err != nil || res.Status != consumer.Found {
+			return false
+		}
+		found = res.Messages
+		return len(found) >= n
+	}, wait, 20*time.Millisecond, "the dead-letter queue did not fill")
+	return found
 }
 
 // config is a push consumer configuration against the env's broker with quick intervals.

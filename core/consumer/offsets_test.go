@@ -159,3 +159,36 @@ func TestRunningInfoAndConsumeDirectly(t *testing.T) {
 	assert.Equal(t, true, res["autoCommit"])
 	require.NoError(t, c.Shutdown())
 }
+
+// An admin's GET_CONSUMER_RUNNING_INFO and CONSUME_MESSAGE_DIRECTLY reach the consumer
+// through the broker, and the answers come back the same way.
+func TestAdminRequestsThroughTheBroker(t *testing.T) {
+	e := newEnv(t)
+	e.topic("T", 1)
+	rec := newRecorder()
+	c := e.push(e.config("G", "admin"), map[string]string{"T": "*"}, false, rec.listener(nil))
+	e.send("T", 0, "", "hello")
+	rec.waitAll(t, []string{"hello"})
+	ask := func(code int32, ext map[string]string) *remoting.Command {
+		resp, err := e.raw.InvokeSync(context.Background(), e.b.BrokerAddr(), remoting.NewRequest(code, ext, nil), wait)
+		require.NoError(t, err)
+		return resp
+	}
+
+	resp := ask(remoting.GetConsumerRunningInfo, map[string]string{"consumerGroup": "G", "clientId": consumer.ClientID(c), "jstackEnable": "false"})
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	assert.Contains(t, string(resp.Body), `"PROP_CONSUMER_START_TIMESTAMP"`)
+	assert.Contains(t, string(resp.Body), `"jstack":""`)
+
+	rec.mu.Lock()
+	msgID := rec.msgs[0].MsgID
+	rec.mu.Unlock()
+	resp = ask(remoting.ConsumeMessageDirectly, map[string]string{"consumerGroup": "G", "clientId": consumer.ClientID(c), "msgId": msgID})
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal(resp.Body, &res))
+	assert.Equal(t, "CR_SUCCESS", res["consumeResult"])
+	d, _ := rec.count("hello")
+	assert.Equal(t, 2, d, "the listener ran on the message again")
+	require.NoError(t, c.Shutdown())
+}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/rocketmq-go/librocketmq/core/consumer"
 	"github.com/rocketmq-go/librocketmq/core/message"
-	"github.com/rocketmq-go/librocketmq/core/remoting"
 )
 
 // orderLog records, per queue, the sequence numbers the listener was given.
@@ -117,19 +116,12 @@ func TestOrderlyKeepsQueueOrderUnderRetries(t *testing.T) {
 	checkNoLeak(t, base)
 }
 
-// After MaxReconsumeTimes failures an orderly message goes to the dead-letter queue
-// (CONSUMER_SEND_MSG_BACK with delay level -1) and the queue moves on.
+// After MaxReconsumeTimes failures an orderly message goes to the dead-letter queue and the
+// queue moves on. The broker has never seen it fail (orderly retries are local), so only a
+// send-back with delay level -1 puts it there rather than in the retry topic.
 func TestOrderlyGivesUpAfterMaxReconsumeTimes(t *testing.T) {
 	e := newEnv(t)
 	e.topic("T", 1)
-	if !e.hasSendBack() {
-		t.Skip("the dev broker does not handle CONSUMER_SEND_MSG_BACK yet (devbroker/sendback.go), so a hook cannot see it")
-	}
-	var sentBack atomic.Value
-	e.b.SetHook(remoting.ConsumerSendMsgBack, func(req *remoting.Command) (*remoting.Command, bool) {
-		sentBack.Store(req.Ext("delayLevel") + "/" + req.Ext("maxReconsumeTimes"))
-		return remoting.NewResponse(remoting.Success, ""), true
-	})
 	for i := 0; i < 3; i++ {
 		e.send("T", 0, "", "seq-"+strconv.Itoa(i))
 	}
@@ -148,8 +140,10 @@ func TestOrderlyGivesUpAfterMaxReconsumeTimes(t *testing.T) {
 	log.mu.Lock()
 	defer log.mu.Unlock()
 	assert.Equal(t, []int{0, 1, 1, 1, 2}, log.given[0], "three attempts (reconsume times 0, 1, 2), then the next message")
-	assert.Equal(t, "-1/2", sentBack.Load())
 	assert.Equal(t, int64(3), e.committed("G", "T", 0))
+	dead := e.dlq("G", 1)
+	require.Len(t, dead, 1)
+	assert.Equal(t, "seq-1", string(dead[0].Body))
 }
 
 // Two orderly members of a group never consume one queue at the same time, even while the

@@ -1,6 +1,8 @@
 package consumer_test
 
 import (
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,6 +185,36 @@ func TestFlowControlPausesPullsWithoutDropping(t *testing.T) {
 	mq := route.MessageQueue{Topic: "T", BrokerName: e.b.BrokerName(), QueueID: 0}
 	require.Eventually(t, func() bool { return consumer.Cached(c, mq) == 50 }, wait, 5*time.Millisecond)
 	require.Never(t, func() bool { return consumer.Cached(c, mq) > 50 }, 300*time.Millisecond, 5*time.Millisecond)
+	close(gate)
+	rec.waitAll(t, all)
+	require.NoError(t, c.Shutdown())
+	assert.Zero(t, rec.duplicates(all))
+}
+
+// The size limit holds a queue's unfinished bodies near MaxCachedMiBPerQueue: past it no
+// pull is made, so at most one pull's worth (256 KiB from the dev broker) goes over.
+func TestFlowControlBySize(t *testing.T) {
+	e := newEnv(t)
+	e.topic("T", 1)
+	big := strings.Repeat("x", 64<<10)
+	all := make([]string, 60)
+	for i := range all {
+		all[i] = strconv.Itoa(i) + big
+		e.send("T", 0, "", all[i])
+	}
+	gate := make(chan struct{})
+	rec := newRecorder()
+	record := rec.listener(nil)
+	cfg := e.config("G", "flowsize")
+	cfg.MaxCachedMiBPerQueue = 1
+	cfg.ThreadCount = 1
+	c := e.push(cfg, map[string]string{"T": "*"}, false, func(msgs []*message.MessageExt) consumer.ConsumeStatus {
+		<-gate
+		return record(msgs)
+	})
+	mq := route.MessageQueue{Topic: "T", BrokerName: e.b.BrokerName(), QueueID: 0}
+	require.Eventually(t, func() bool { return consumer.CachedBytes(c, mq) >= 1<<20 }, wait, 5*time.Millisecond)
+	require.Never(t, func() bool { return consumer.CachedBytes(c, mq) > 1<<20+256<<10 }, 300*time.Millisecond, 5*time.Millisecond)
 	close(gate)
 	rec.waitAll(t, all)
 	require.NoError(t, c.Shutdown())
