@@ -148,12 +148,14 @@ var versionText = sync.OnceValue(func() string {
 // defaultVersion is ShowProducerVersion's answer without a producer; never freed.
 var defaultVersion = (*C.cchar_t)(C.CString(C.DEFAULT_SDK_VERSION))
 
-func createProducer(c call, groupID *C.cchar_t, kind producerKind) *cProducer {
+// createProducer makes the object behind a new CProducer*; every field
+// fixed at creation is set before the handle exists.
+func createProducer(c call, groupID *C.cchar_t, kind producerKind, checker C.CLocalTransactionCheckerCallback, checkerData uintptr) *cProducer {
 	group, ok := cStringArg(c, "groupId", groupID)
 	if !ok {
 		return nil
 	}
-	cp := &cProducer{kind: kind}
+	cp := &cProducer{kind: kind, checker: checker, checkerData: checkerData}
 	cp.set.group = group
 	cp.set.addrs, cp.set.envErr = route.NameServerFromEnv()
 	if cp.set.envErr != nil {
@@ -170,7 +172,7 @@ func createProducer(c call, groupID *C.cchar_t, kind producerKind) *cProducer {
 //export CreateProducer
 func CreateProducer(groupId *C.cchar_t) *C.CProducer {
 	return guardValue("CreateProducer", nil, func(c call) *C.CProducer {
-		cp := createProducer(c, groupId, kindNormal)
+		cp := createProducer(c, groupId, kindNormal, nil, 0)
 		if cp == nil {
 			return nil
 		}
@@ -181,7 +183,7 @@ func CreateProducer(groupId *C.cchar_t) *C.CProducer {
 //export CreateOrderlyProducer
 func CreateOrderlyProducer(groupId *C.cchar_t) *C.CProducer {
 	return guardValue("CreateOrderlyProducer", nil, func(c call) *C.CProducer {
-		cp := createProducer(c, groupId, kindOrderly)
+		cp := createProducer(c, groupId, kindOrderly, nil, 0)
 		if cp == nil {
 			return nil
 		}
@@ -205,13 +207,12 @@ func CreateTransactionProducer(groupId *C.cchar_t, callback C.CLocalTransactionC
 
 func createTransactionProducer(groupID *C.cchar_t, callback C.CLocalTransactionCheckerCallback, userData uintptr) *C.CProducer {
 	return guardValue("CreateTransactionProducer", nil, func(c call) *C.CProducer {
-		cp := createProducer(c, groupID, kindTransaction)
+		// A NULL checker is accepted, as upstream accepts it; the broker's
+		// checks then stay unanswered and it asks again later.
+		cp := createProducer(c, groupID, kindTransaction, callback, userData)
 		if cp == nil {
 			return nil
 		}
-		// A NULL checker is accepted, as upstream accepts it; the broker's
-		// checks then stay unanswered and it asks again later.
-		cp.checker, cp.checkerData = callback, userData
 		return (*C.CProducer)(cp.handle)
 	})
 }
