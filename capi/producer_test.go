@@ -22,6 +22,23 @@ import (
 	"github.com/rocketmq-go/librocketmq/devbroker"
 )
 
+// testLogDir receives the library's log file during the tests, instead of
+// $HOME/logs.
+var testLogDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rmq-capi-log-")
+	if err == nil {
+		testLogDir = dir
+		log.SetPath(dir)
+	}
+	code := m.Run()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
 // onThread runs f on a locked OS thread, as an export's caller is, and
 // returns its status and that thread's last error afterwards.
 func onThread(f func() status) (rc status, lastErr string) {
@@ -260,7 +277,7 @@ func TestProducerLogSettingsAreProcessWide(t *testing.T) {
 		t.Errorf("SetProducerLogLevel: rc %d, level %d", rc, log.GetLevel())
 	}
 	dir := t.TempDir()
-	defer log.SetPath("")
+	defer log.SetPath(testLogDir)
 	withCString(dir, func(s *cchar) {
 		if rc := SetProducerLogPath(p, s); rc != 0 {
 			t.Errorf("SetProducerLogPath = %d", rc)
