@@ -258,6 +258,8 @@ ROCKETMQCLIENT_API int SetProducerMaxMessageSize(CProducer* producer, int size);
 /**
  * @brief Message tracing: OPEN (0) turns it on, any other value off.
  *        Default off.
+ * @remark This release records the setting but sends no trace records yet;
+ *         Start logs a warning when it is OPEN.
  */
 ROCKETMQCLIENT_API int SetProducerMessageTrace(CProducer* producer, CTraceModel openTrace);
 

@@ -254,6 +254,8 @@ ROCKETMQCLIENT_API int SetPushConsumerMaxCacheMessageSizeInMb(CPushConsumer* con
 /**
  * @brief Message tracing: OPEN (0) turns it on, any other value off.
  *        Default off.
+ * @remark This release records the setting but sends no trace records yet;
+ *         Start logs a warning when it is OPEN.
  */
 ROCKETMQCLIENT_API int SetPushConsumerMessageTrace(CPushConsumer* consumer, CTraceModel openTrace);
 
