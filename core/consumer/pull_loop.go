@@ -207,13 +207,31 @@ func (c *PushConsumer) pullOnce(ctx context.Context, t *queueTask, next int64, r
 	}
 	if ctx.Err() == nil {
 		c.log.Warn("pull refused", "mq", t.mq, "code", r.code, "remark", resp.Remark)
-		if r.code == remoting.FlowControl || r.code == remoting.SystemBusy {
+		switch r.code {
+		case remoting.FlowControl, remoting.SystemBusy:
 			pause(ctx, flowControlDelay, nil)
-		} else {
-			pause(ctx, pullBackoff, nil)
+			return next, true
+		case remoting.SubscriptionNotExist, remoting.SubscriptionNotLatest:
+			// The broker lost or never got our subscriptions (restarted, say): tell it
+			// now rather than at the next periodic heartbeat.
+			c.heartbeatSoon(ctx)
 		}
+		pause(ctx, pullBackoff, nil)
 	}
 	return next, true
+}
+
+// heartbeatSoon sends a heartbeat unless one was forced less than a second ago: every
+// queue of a broker that lost our subscriptions asks at once.
+func (c *PushConsumer) heartbeatSoon(ctx context.Context) {
+	now := time.Now().UnixMilli()
+	last := c.forcedHeartbeat.Load()
+	if now-last < 1000 || !c.forcedHeartbeat.CompareAndSwap(last, now) {
+		return
+	}
+	if err := c.client.SendHeartbeat(ctx); err != nil && ctx.Err() == nil {
+		c.log.Warn("heartbeat", "err", err)
+	}
 }
 
 // skipFiltered moves the committed offset past messages that never reach the queue (the

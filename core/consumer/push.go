@@ -55,6 +55,8 @@ type PushConsumer struct {
 	// which Shutdown holds while it waits for listener calls that may be making them.
 	started atomic.Bool
 	closing atomic.Bool
+	// forcedHeartbeat is when a pull loop last sent a heartbeat of its own (unix ms).
+	forcedHeartbeat atomic.Int64
 
 	rebalanceNow chan struct{}
 	// tableMu makes rebalancing, offset resets and shutdown take turns: each of them changes

@@ -3,6 +3,7 @@ package consumer_test
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketmq-go/librocketmq/core/consumer"
+	"github.com/rocketmq-go/librocketmq/core/remoting"
 	"github.com/rocketmq-go/librocketmq/core/route"
 )
 
@@ -118,4 +120,38 @@ func TestJoinAndLeaveLoseNothing(t *testing.T) {
 func TestNotInTheMemberListTakesNothing(t *testing.T) {
 	assert.Empty(t, consumer.AllocateAveragely("stranger",
 		[]route.MessageQueue{{Topic: "T", BrokerName: "b", QueueID: 0}}, []string{"someone"}))
+}
+
+// A subscribed topic that does not exist yet is picked up by a later rebalance.
+func TestTopicCreatedAfterStart(t *testing.T) {
+	e := newEnv(t)
+	rec := newRecorder()
+	c := e.push(e.config("G", "late"), map[string]string{"Later": "*"}, false, rec.listener(nil))
+	assert.Empty(t, ownedTopic(c, "Later"))
+	e.send("Later", 0, "", "first") // the broker creates the topic
+	rec.waitAll(t, []string{"first"})
+	assert.NotEmpty(t, ownedTopic(c, "Later"))
+}
+
+// A broker that forgot our subscriptions refuses pulls; the consumer heartbeats at once
+// instead of waiting for the periodic one.
+func TestLostSubscriptionBringsAHeartbeat(t *testing.T) {
+	e := newEnv(t)
+	e.topic("T", 1)
+	var refused, heartbeats atomic.Int32
+	e.b.SetHook(remoting.PullMessage, func(req *remoting.Command) (*remoting.Command, bool) {
+		if req.Ext("topic") == "T" && refused.Add(1) == 1 {
+			return remoting.NewResponse(remoting.SubscriptionNotExist, "the consumer's group info not exist"), true
+		}
+		return nil, false
+	})
+	e.b.SetHook(remoting.HeartBeat, func(*remoting.Command) (*remoting.Command, bool) {
+		heartbeats.Add(1)
+		return nil, false
+	})
+	rec := newRecorder()
+	e.push(e.config("G", "forgotten"), map[string]string{"T": "*"}, false, rec.listener(nil))
+	e.send("T", 0, "", "m")
+	rec.waitAll(t, []string{"m"})
+	assert.GreaterOrEqual(t, heartbeats.Load(), int32(2), "the one at start, and one after the refusal")
 }
