@@ -1,6 +1,7 @@
 package consumer_test
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/rocketmq-go/librocketmq/core/consumer"
 	"github.com/rocketmq-go/librocketmq/core/message"
+	"github.com/rocketmq-go/librocketmq/core/remoting"
+	"github.com/rocketmq-go/librocketmq/core/route"
 )
 
 // orderLog records, per queue, the sequence numbers the listener was given.
@@ -151,6 +154,16 @@ func TestOrderlyGivesUpAfterMaxReconsumeTimes(t *testing.T) {
 func TestOrderlyMembersHandOverQueues(t *testing.T) {
 	e := newEnv(t)
 	e.topic("T", 4)
+	var unlocked atomic.Int32
+	e.b.SetHook(remoting.UnlockBatchMQ, func(req *remoting.Command) (*remoting.Command, bool) {
+		var body struct {
+			MQSet []route.MessageQueue `json:"mqSet"`
+		}
+		if json.Unmarshal(req.Body, &body) == nil {
+			unlocked.Add(int32(len(body.MQSet)))
+		}
+		return nil, false
+	})
 	log := newOrderLog()
 	l := log.listener(nil)
 	a := e.push(e.config("G", "oa"), map[string]string{"T": "*"}, true, l)
@@ -169,7 +182,10 @@ func TestOrderlyMembersHandOverQueues(t *testing.T) {
 	require.Eventually(t, func() bool { return split("T", 4, a, b) }, wait, 10*time.Millisecond)
 	sending.Wait()
 	require.Eventually(t, func() bool { return log.done(4, perQueue) }, wait, 10*time.Millisecond)
+	handedOver := unlocked.Load()
+	assert.GreaterOrEqual(t, handedOver, int32(2), "a unlocked the queues it gave b")
 	require.NoError(t, a.Shutdown())
+	assert.Greater(t, unlocked.Load(), handedOver, "a unlocked its queues at shutdown")
 	require.NoError(t, b.Shutdown())
 	assert.False(t, log.overlap.Load(), "two members consumed one queue at once")
 	log.mu.Lock()
