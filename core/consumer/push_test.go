@@ -1,6 +1,7 @@
 package consumer_test
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -10,8 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketmq-go/librocketmq/core/client"
 	"github.com/rocketmq-go/librocketmq/core/consumer"
 	"github.com/rocketmq-go/librocketmq/core/message"
+	"github.com/rocketmq-go/librocketmq/core/producer"
 	"github.com/rocketmq-go/librocketmq/core/route"
 )
 
@@ -280,26 +283,35 @@ func TestShutdownWaitIsBounded(t *testing.T) {
 	checkNoLeak(t, base)
 }
 
-// A listener may use the library, here its own consumer's admin view and a send.
+// A listener may use the library: here a producer's send and its own consumer's admin view.
 func TestCallbackMayCallTheLibrary(t *testing.T) {
 	e := newEnv(t)
 	e.topic("T", 1)
 	e.topic("Out", 1)
+	p, err := producer.New(producer.Config{Group: "EchoProducer", Client: client.Config{NameServerAddrs: []string{e.b.NameServerAddr()}}})
+	require.NoError(t, err)
+	require.NoError(t, p.Start())
+	defer p.Shutdown()
 	rec := newRecorder()
+	record := rec.listener(nil)
 	var self atomic.Pointer[consumer.PushConsumer]
-	var infoErr atomic.Value
+	var callErr atomic.Value
 	c := e.push(e.config("G", "reentrant"), map[string]string{"T": "*", "Out": "*"}, false, func(msgs []*message.MessageExt) consumer.ConsumeStatus {
 		if msgs[0].Topic == "T" {
 			if _, err := self.Load().RunningInfo(false); err != nil {
-				infoErr.Store(err)
+				callErr.Store(err)
 			}
-			e.send("Out", 0, "", "echo-"+string(msgs[0].Body))
+			echo := &message.Message{Topic: "Out", Body: append([]byte("echo-"), msgs[0].Body...)}
+			if _, err := p.SendSync(context.Background(), echo); err != nil {
+				callErr.Store(err)
+				return consumer.ReconsumeLater
+			}
 		}
-		return rec.listener(nil)(msgs)
+		return record(msgs)
 	})
 	self.Store(c)
 	e.send("T", 0, "", "ping")
 	rec.waitAll(t, []string{"ping", "echo-ping"})
-	assert.Nil(t, infoErr.Load())
+	assert.Nil(t, callErr.Load())
 	require.NoError(t, c.Shutdown())
 }
