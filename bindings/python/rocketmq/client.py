@@ -1034,6 +1034,7 @@ class _Delivery(object):
 
 
 _CLOSED = object()
+_WAKE_INTERVAL = 0.5
 
 
 class _StreamState(object):
@@ -1105,17 +1106,29 @@ class MessageStream(object):
         deadline = None if self._idle_timeout is None else time.monotonic() + self._idle_timeout
         if state.closed:
             raise StopIteration
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            # Blocks in a lock wait, which Ctrl-C interrupts.
-            item = state.queue.get(timeout=timeout)
+            item = state.queue.get_nowait()
         except queue.Empty:
-            raise StopIteration from None
+            item = self._wait(state, deadline)
         if item is _CLOSED:
             state.queue.put(_CLOSED)  # later calls stop too
             raise StopIteration
         state.current = item
         return item.msg
+
+    @staticmethod
+    def _wait(state: _StreamState, deadline: Optional[float]) -> Any:
+        while True:
+            # Short waits: Python runs signal handlers (Ctrl-C) between them even
+            # when the kernel delivered the signal to a library thread.
+            wait = _WAKE_INTERVAL if deadline is None else \
+                min(_WAKE_INTERVAL, deadline - time.monotonic())
+            if wait <= 0:
+                raise StopIteration
+            try:
+                return state.queue.get(timeout=wait)
+            except queue.Empty:
+                continue
 
     def ack(self, status: ConsumeStatus = ConsumeStatus.CONSUME_SUCCESS) -> None:
         """Answers the message in hand now (the loop does it when it moves on)."""
