@@ -326,7 +326,10 @@ func tagsCodeOf(props []byte) int64 {
 }
 
 func delayLevelOf(props []byte) int {
-	v, _ := propertyValue(props, message.PropertyDelayTimeLevel)
+	v, ok := propertyValue(props, message.PropertyDelayTimeLevel)
+	if !ok || len(v) == 0 {
+		return 0 // the common case; Atoi("") would allocate an error for every message
+	}
 	n, _ := strconv.Atoi(string(v))
 	return n
 }
