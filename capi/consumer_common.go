@@ -1,0 +1,182 @@
+package main
+
+// What the push and pull consumers share: the client settings their
+// setters record, and how StartXConsumer turns them into a client
+// configuration.
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rocketmq-go/librocketmq/core/acl"
+	"github.com/rocketmq-go/librocketmq/core/client"
+	"github.com/rocketmq-go/librocketmq/core/log"
+	"github.com/rocketmq-go/librocketmq/core/remoting"
+	"github.com/rocketmq-go/librocketmq/core/route"
+	"github.com/rocketmq-go/librocketmq/core/tlsconfig"
+)
+
+// clientSettings are the connection settings of a consumer, recorded by its
+// setters and read once by its Start.
+type clientSettings struct {
+	// addrs is NAMESRV_ADDR's list from creation (upstream reads it in its
+	// constructor) until an address is set; envErr is why NAMESRV_ADDR was
+	// unusable, reported by Start only if nothing replaced it.
+	addrs    []string
+	envErr   error
+	domain   string
+	instance string
+	creds    acl.Credentials
+	ssl      bool
+	sslFile  string
+}
+
+func newClientSettings() clientSettings {
+	var s clientSettings
+	s.addrs, s.envErr = route.NameServerFromEnv()
+	if s.envErr != nil {
+		s.envErr = fmt.Errorf("%s=%q: %w", route.EnvNameServerAddr, os.Getenv(route.EnvNameServerAddr), s.envErr)
+	}
+	return s
+}
+
+// clientConfig reads what only exists at start: the address server's list
+// and the TLS files. setter names the address setter in the error text.
+func (s clientSettings) clientConfig(setter, domainSetter string) (client.Config, error) {
+	addrs := s.addrs
+	switch {
+	case len(addrs) > 0:
+	case s.envErr != nil:
+		return client.Config{}, s.envErr
+	case s.domain != "":
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		found, err := route.LookupNameServers(ctx, s.domain, nil)
+		cancel()
+		if err != nil {
+			return client.Config{}, fmt.Errorf("no name server address: %w", err)
+		}
+		addrs = found
+	default:
+		return client.Config{}, fmt.Errorf("no name server address: set one with %s, "+
+			"the NAMESRV_ADDR environment variable or %s", setter, domainSetter)
+	}
+	var opts remoting.ClientOptions
+	if s.ssl {
+		tc, err := tlsconfig.Load(s.sslFile)
+		if err != nil {
+			return client.Config{}, fmt.Errorf("SSL is on, but: %w", err)
+		}
+		opts.TLS = tc
+	}
+	if s.creds.Valid() {
+		opts.BeforeRequest = acl.Hook(s.creds)
+	}
+	return client.Config{NameServerAddrs: addrs, InstanceName: s.instance, Remoting: opts, Logger: log.Logger()}, nil
+}
+
+// The setters both consumers share; each returns a status for the caller's
+// guard, after the caller has checked the object and its state.
+
+func setNameServerAddress(c call, s *clientSettings, namesrv *C.cchar_t, fail status) status {
+	v, ok := cStringArg(c, "namesrv", namesrv)
+	if !ok {
+		return C.NULL_POINTER
+	}
+	v = strings.TrimPrefix(strings.TrimSpace(v), "http://")
+	if v == "" {
+		// As upstream's empty address: the domain, if any, decides.
+		s.addrs, s.envErr = nil, nil
+		return C.OK
+	}
+	addrs, err := route.ParseAddrs(v)
+	if err != nil {
+		return c.fail(fail, err)
+	}
+	s.addrs, s.envErr = addrs, nil
+	return C.OK
+}
+
+func setNameServerDomain(c call, s *clientSettings, domain *C.cchar_t, fail status) status {
+	v, ok := cStringArg(c, "domain", domain)
+	if !ok {
+		return C.NULL_POINTER
+	}
+	v = strings.TrimSpace(v)
+	if v != "" {
+		if _, err := route.NameServerURL(v); err != nil {
+			return c.fail(fail, err)
+		}
+	}
+	s.domain = v
+	return C.OK
+}
+
+func setCredentials(c call, s *clientSettings, accessKey, secretKey, channel *C.cchar_t) status {
+	ak, ok := cStringArg(c, "accessKey", accessKey)
+	if !ok {
+		return C.NULL_POINTER
+	}
+	sk, ok := cStringArg(c, "secretKey", secretKey)
+	if !ok {
+		return C.NULL_POINTER
+	}
+	ch, ok := cStringArg(c, "channel", channel)
+	if !ok {
+		return C.NULL_POINTER
+	}
+	// Empty keys turn signing off again.
+	s.creds = acl.Credentials{AccessKey: ak, SecretKey: sk, Channel: ch}
+	return C.OK
+}
+
+func setSslPropertyFile(c call, s *clientSettings, file *C.cchar_t) status {
+	v, ok := cStringArg(c, "sslPropertyFile", file)
+	if !ok {
+		return C.NULL_POINTER
+	}
+	s.sslFile = v
+	return C.OK
+}
+
+// The log settings apply to the whole process, whatever the object's state.
+
+func setLogPath(c call, logPath *C.cchar_t) status {
+	v, ok := cStringArg(c, "logPath", logPath)
+	if !ok {
+		return C.NULL_POINTER
+	}
+	log.SetPath(v)
+	return C.OK
+}
+
+func setLogFileNumAndSize(fileNum C.int, fileSize C.long) status {
+	size := int64(fileSize)
+	if size > math.MaxInt32 {
+		size = math.MaxInt32 // MB: more than any disk; int on 32-bit systems
+	}
+	log.SetFileNumAndSize(int(fileNum), int(size))
+	return C.OK
+}
+
+func setLogLevel(level C.CLogLevel) status {
+	// Values outside CLogLevel mean INFO, as upstream's switch does.
+	log.SetLevel(log.Level(level))
+	return C.OK
+}
+
+// consumerVersion is ShowPush/PullConsumerVersion's text: upstream keeps it
+// in a process-wide buffer, so it outlives every consumer. Never freed.
+var consumerVersion = sync.OnceValue(func() *C.cchar_t {
+	text := versionText()
+	return (*C.cchar_t)(newCString(text[:min(len(text), C.MAX_SDK_VERSION_LENGTH-1)]))
+})
