@@ -1,7 +1,8 @@
 package main
 
 // The push consumer's C callback: its trampoline and the per-thread list
-// that lets Shutdown and Destroy see that they were called from inside it.
+// that lets Shutdown and Destroy see that they were called from inside it;
+// also the C side of the pull consumer's CMessageQueue conversions.
 //
 // No //export in this file, on purpose: cgo copies the preamble of files
 // with exports into _cgo_export.h, compiling it twice, and the thread-local
@@ -10,6 +11,7 @@ package main
 
 /*
 #include <stdint.h>
+#include <string.h>
 #include "capi.h"
 
 typedef struct rmq_consume_frame {
@@ -39,6 +41,27 @@ static int rmq_call_consume(MessageCallBack f, uintptr_t consumer, CMessageExt *
 	rmq_consume_top = frame.prev;
 	return r;
 }
+
+// Fills one entry of FetchSubscriptionMessageQueues' array; names too long
+// for their field are cut, never left unterminated.
+static void rmq_fill_queue(CMessageQueue *q, _GoString_ topic, _GoString_ broker, int id) {
+	size_t n;
+	memset(q, 0, sizeof *q);
+	n = _GoStringLen(topic);
+	if (n > sizeof q->topic - 1) n = sizeof q->topic - 1;
+	if (n > 0) memcpy(q->topic, _GoStringPtr(topic), n);
+	n = _GoStringLen(broker);
+	if (n > sizeof q->brokerName - 1) n = sizeof q->brokerName - 1;
+	if (n > 0) memcpy(q->brokerName, _GoStringPtr(broker), n);
+	q->queueId = id;
+}
+
+// A program's CMessageQueue may lack the terminator; never read past a field.
+static size_t rmq_bounded_len(const char *s, size_t cap) {
+	size_t n = 0;
+	while (n < cap && s[n] != 0) n++;
+	return n;
+}
 */
 import "C"
 
@@ -47,7 +70,22 @@ import (
 
 	"github.com/rocketmq-go/librocketmq/core/consumer"
 	"github.com/rocketmq-go/librocketmq/core/message"
+	"github.com/rocketmq-go/librocketmq/core/route"
 )
+
+// fillQueue writes q into a CMessageQueue of C memory.
+func fillQueue(dst *C.CMessageQueue, q route.MessageQueue) {
+	C.rmq_fill_queue(dst, q.Topic, q.BrokerName, C.int(q.QueueID))
+}
+
+// queueOf reads a program's CMessageQueue.
+func queueOf(mq *C.cmessagequeue_t) route.MessageQueue {
+	return route.MessageQueue{
+		Topic:      C.GoStringN(&mq.topic[0], C.int(C.rmq_bounded_len(&mq.topic[0], C.size_t(len(mq.topic))))),
+		BrokerName: C.GoStringN(&mq.brokerName[0], C.int(C.rmq_bounded_len(&mq.brokerName[0], C.size_t(len(mq.brokerName))))),
+		QueueID:    int(mq.queueId),
+	}
+}
 
 // inConsumeOf reports whether the calling thread is inside a MessageCallBack
 // of the push consumer with handle h.

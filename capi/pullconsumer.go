@@ -1,0 +1,440 @@
+package main
+
+// Exports of CPullConsumer.h.
+
+/*
+#include <stdlib.h>
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"unsafe"
+
+	"github.com/rocketmq-go/librocketmq/core/consumer"
+)
+
+type pullSettings struct {
+	clientSettings
+	group string
+}
+
+// cPullConsumer is the object behind a CPullConsumer* handle.
+type cPullConsumer struct {
+	handle unsafe.Pointer
+
+	lifecycle sync.Mutex
+	mu        sync.Mutex
+	state     producerState
+	set       pullSettings
+	core      *consumer.PullConsumer
+	groupC    *C.char
+}
+
+// pullBatch is what CPullResult.pData holds (as a handle): the array of a
+// FOUND result and the message handles in it, so that ReleasePullResult
+// frees exactly what Pull made, once.
+type pullBatch struct {
+	list unsafe.Pointer // malloc'ed CMessageExt*[n]
+	n    int
+}
+
+func pullArg(c call, p *C.CPullConsumer) (*cPullConsumer, bool) {
+	return arg[*cPullConsumer](c, "consumer", unsafe.Pointer(p))
+}
+
+//export CreatePullConsumer
+func CreatePullConsumer(groupId *C.cchar_t) *C.CPullConsumer {
+	return guardValue("CreatePullConsumer", nil, func(c call) *C.CPullConsumer {
+		group, ok := cStringArg(c, "groupId", groupId)
+		if !ok {
+			return nil
+		}
+		pc := &cPullConsumer{}
+		pc.set.clientSettings = newClientSettings()
+		pc.set.group = group
+		pc.handle = newHandle(pc)
+		return (*C.CPullConsumer)(pc.handle)
+	})
+}
+
+//export StartPullConsumer
+func StartPullConsumer(consumer *C.CPullConsumer) C.int {
+	return guard("StartPullConsumer", C.PULLCONSUMER_START_FAILED, func(c call) status {
+		pc, ok := pullArg(c, consumer)
+		if !ok {
+			return C.NULL_POINTER
+		}
+		if err := pc.start(); err != nil {
+			return c.fail(C.PULLCONSUMER_START_FAILED, err)
+		}
+		return C.OK
+	})
+}
+
+func (pc *cPullConsumer) start() error {
+	pc.lifecycle.Lock()
+	defer pc.lifecycle.Unlock()
+	pc.mu.Lock()
+	state, s := pc.state, pc.set
+	pc.mu.Unlock()
+	switch state {
+	case stateRunning:
+		return nil
+	case stateShutdown:
+		return errors.New("the consumer is shut down and cannot start again; create a new one")
+	case stateDestroyed:
+		return errors.New("the consumer is destroyed")
+	}
+	cl, err := s.clientConfig("SetPullConsumerNameServerAddress", "SetPullConsumerNameServerDomain")
+	if err != nil {
+		return err
+	}
+	core, err := consumer.NewPull(consumer.PullConfig{Group: s.group, Client: cl, Logger: cl.Logger})
+	if err != nil {
+		return err
+	}
+	if err := core.Start(); err != nil {
+		return err
+	}
+	pc.mu.Lock()
+	pc.core, pc.state = core, stateRunning
+	pc.mu.Unlock()
+	return nil
+}
+
+//export ShutdownPullConsumer
+func ShutdownPullConsumer(consumer *C.CPullConsumer) C.int {
+	return guard("ShutdownPullConsumer", C.PULLCONSUMER_START_FAILED, func(c call) status {
+		pc, ok := pullArg(c, consumer)
+		if !ok {
+			return C.NULL_POINTER
+		}
+		pc.lifecycle.Lock()
+		defer pc.lifecycle.Unlock()
+		pc.shutdown()
+		return C.OK
+	})
+}
+
+// shutdown stops a running consumer; anything else is left as it is. The
+// caller holds lifecycle.
+func (pc *cPullConsumer) shutdown() {
+	pc.mu.Lock()
+	core := pc.core
+	if pc.state == stateRunning {
+		pc.state = stateShutdown
+	}
+	pc.mu.Unlock()
+	if core != nil {
+		core.Shutdown()
+	}
+}
+
+//export DestroyPullConsumer
+func DestroyPullConsumer(consumer *C.CPullConsumer) C.int {
+	return guard("DestroyPullConsumer", C.NULL_POINTER, func(c call) status {
+		pc, ok := pullArg(c, consumer)
+		if !ok {
+			return C.NULL_POINTER
+		}
+		pc.lifecycle.Lock()
+		defer pc.lifecycle.Unlock()
+		if _, ok := deleteHandle[*cPullConsumer](pc.handle); !ok {
+			c.errorf("consumer %p is not valid: already destroyed", consumer)
+			return C.NULL_POINTER
+		}
+		pc.shutdown()
+		pc.mu.Lock()
+		pc.state = stateDestroyed
+		C.free(unsafe.Pointer(pc.groupC))
+		pc.groupC = nil
+		pc.mu.Unlock()
+		return C.OK
+	})
+}
+
+//export ShowPullConsumerVersion
+func ShowPullConsumerVersion(consumer *C.CPullConsumer) *C.cchar_t {
+	return guardValue("ShowPullConsumerVersion", nil, func(c call) *C.cchar_t {
+		if _, ok := pullArg(c, consumer); !ok {
+			return nil
+		}
+		return consumerVersion()
+	})
+}
+
+// ---- settings -----------------------------------------------------------------
+
+// setPull runs apply on the settings of a consumer that is not started yet;
+// later changes could not apply and are refused.
+func setPull(fn string, p *C.CPullConsumer, apply func(c call, s *pullSettings) status) C.int {
+	return guard(fn, C.PULLCONSUMER_START_FAILED, func(c call) status {
+		pc, ok := pullArg(c, p)
+		if !ok {
+			return C.NULL_POINTER
+		}
+		pc.mu.Lock()
+		defer pc.mu.Unlock()
+		if pc.state != stateCreated {
+			c.errorf("the consumer is %s; settings are read by StartPullConsumer, so set them before it", pc.state)
+			return C.PULLCONSUMER_START_FAILED
+		}
+		return apply(c, &pc.set)
+	})
+}
+
+func withPull(fn string, p *C.CPullConsumer, f func(c call) status) C.int {
+	return guard(fn, C.PULLCONSUMER_START_FAILED, func(c call) status {
+		if _, ok := pullArg(c, p); !ok {
+			return C.NULL_POINTER
+		}
+		return f(c)
+	})
+}
+
+//export SetPullConsumerGroupID
+func SetPullConsumerGroupID(consumer *C.CPullConsumer, groupId *C.cchar_t) C.int {
+	return guard("SetPullConsumerGroupID", C.PULLCONSUMER_START_FAILED, func(c call) status {
+		pc, ok := pullArg(c, consumer)
+		if !ok {
+			return C.NULL_POINTER
+		}
+		v, ok := cStringArg(c, "groupId", groupId)
+		if !ok {
+			return C.NULL_POINTER
+		}
+		pc.mu.Lock()
+		defer pc.mu.Unlock()
+		if pc.state != stateCreated {
+			c.errorf("the consumer is %s; the group is read by StartPullConsumer, so set it before it", pc.state)
+			return C.PULLCONSUMER_START_FAILED
+		}
+		if v != pc.set.group {
+			pc.set.group = v
+			C.free(unsafe.Pointer(pc.groupC))
+			pc.groupC = nil
+		}
+		return C.OK
+	})
+}
+
+//export GetPullConsumerGroupID
+func GetPullConsumerGroupID(consumer *C.CPullConsumer) *C.cchar_t {
+	return guardValue("GetPullConsumerGroupID", nil, func(c call) *C.cchar_t {
+		pc, ok := pullArg(c, consumer)
+		if !ok {
+			return nil
+		}
+		pc.mu.Lock()
+		defer pc.mu.Unlock()
+		if pc.state == stateDestroyed {
+			c.errorf("consumer %p is not valid: already destroyed", consumer)
+			return nil
+		}
+		if pc.groupC == nil {
+			pc.groupC = newCString(pc.set.group)
+		}
+		return (*C.cchar_t)(pc.groupC)
+	})
+}
+
+//export SetPullConsumerNameServerAddress
+func SetPullConsumerNameServerAddress(consumer *C.CPullConsumer, namesrv *C.cchar_t) C.int {
+	return setPull("SetPullConsumerNameServerAddress", consumer, func(c call, s *pullSettings) status {
+		return setNameServerAddress(c, &s.clientSettings, namesrv, C.PULLCONSUMER_START_FAILED)
+	})
+}
+
+//export SetPullConsumerNameServerDomain
+func SetPullConsumerNameServerDomain(consumer *C.CPullConsumer, domain *C.cchar_t) C.int {
+	return setPull("SetPullConsumerNameServerDomain", consumer, func(c call, s *pullSettings) status {
+		return setNameServerDomain(c, &s.clientSettings, domain, C.PULLCONSUMER_START_FAILED)
+	})
+}
+
+//export SetPullConsumerSessionCredentials
+func SetPullConsumerSessionCredentials(consumer *C.CPullConsumer, accessKey, secretKey, channel *C.cchar_t) C.int {
+	return setPull("SetPullConsumerSessionCredentials", consumer, func(c call, s *pullSettings) status {
+		return setCredentials(c, &s.clientSettings, accessKey, secretKey, channel)
+	})
+}
+
+//export SetPullConsumerLogPath
+func SetPullConsumerLogPath(consumer *C.CPullConsumer, logPath *C.cchar_t) C.int {
+	return withPull("SetPullConsumerLogPath", consumer, func(c call) status { return setLogPath(c, logPath) })
+}
+
+//export SetPullConsumerLogFileNumAndSize
+func SetPullConsumerLogFileNumAndSize(consumer *C.CPullConsumer, fileNum C.int, fileSize C.long) C.int {
+	return withPull("SetPullConsumerLogFileNumAndSize", consumer, func(call) status {
+		return setLogFileNumAndSize(fileNum, fileSize)
+	})
+}
+
+//export SetPullConsumerLogLevel
+func SetPullConsumerLogLevel(consumer *C.CPullConsumer, level C.CLogLevel) C.int {
+	return withPull("SetPullConsumerLogLevel", consumer, func(call) status { return setLogLevel(level) })
+}
+
+//export SetPullConsumerSsl
+func SetPullConsumerSsl(consumer *C.CPullConsumer, enableSsl C.int) C.int {
+	return setPull("SetPullConsumerSsl", consumer, func(c call, s *pullSettings) status {
+		s.ssl = enableSsl != 0
+		return C.OK
+	})
+}
+
+//export SetPullConsumerSslPropertyFile
+func SetPullConsumerSslPropertyFile(consumer *C.CPullConsumer, sslPropertyFile *C.cchar_t) C.int {
+	return setPull("SetPullConsumerSslPropertyFile", consumer, func(c call, s *pullSettings) status {
+		return setSslPropertyFile(c, &s.clientSettings, sslPropertyFile)
+	})
+}
+
+// ---- reading ------------------------------------------------------------------
+
+// running returns the core of a started consumer, or records why there is none.
+func (pc *cPullConsumer) running(c call) (*consumer.PullConsumer, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.state != stateRunning {
+		c.errorf("the consumer is %s; start it with StartPullConsumer first", pc.state)
+		return nil, false
+	}
+	return pc.core, true
+}
+
+//export FetchSubscriptionMessageQueues
+func FetchSubscriptionMessageQueues(consumer *C.CPullConsumer, topic *C.cchar_t, mqs **C.CMessageQueue, size *C.int) C.int {
+	return guard("FetchSubscriptionMessageQueues", C.PULLCONSUMER_FETCH_MQ_FAILED, func(c call) status {
+		// The out-parameters say "nothing" whatever happens next, as upstream
+		// leaves them on failure.
+		if mqs != nil {
+			*mqs = nil
+		}
+		if size != nil {
+			*size = 0
+		}
+		pc, ok := pullArg(c, consumer)
+		if !ok {
+			return C.NULL_POINTER
+		}
+		t, ok := cStringArg(c, "topic", topic)
+		if !ok {
+			return C.NULL_POINTER
+		}
+		if mqs == nil || size == nil {
+			c.errorf("mqs and size must not be NULL")
+			return C.NULL_POINTER
+		}
+		core, ok := pc.running(c)
+		if !ok {
+			return C.PULLCONSUMER_FETCH_MQ_FAILED
+		}
+		queues, err := core.FetchSubscribeMessageQueues(context.Background(), t)
+		if err != nil {
+			return c.fail(C.PULLCONSUMER_FETCH_MQ_FAILED, err)
+		}
+		arr := (*C.CMessageQueue)(C.malloc(C.size_t(len(queues)) * C.size_t(unsafe.Sizeof(C.CMessageQueue{}))))
+		if arr == nil {
+			c.errorf("out of memory for %d queues", len(queues))
+			return C.MALLOC_FAILED
+		}
+		for i, q := range queues {
+			fillQueue(&unsafe.Slice(arr, len(queues))[i], q)
+		}
+		*mqs, *size = arr, C.int(len(queues))
+		return C.OK
+	})
+}
+
+//export ReleaseSubscriptionMessageQueue
+func ReleaseSubscriptionMessageQueue(mqs *C.CMessageQueue) C.int {
+	return guard("ReleaseSubscriptionMessageQueue", C.NULL_POINTER, func(c call) status {
+		if mqs == nil {
+			c.errorf("mqs is NULL")
+			return C.NULL_POINTER
+		}
+		C.free(unsafe.Pointer(mqs))
+		return C.OK
+	})
+}
+
+// Pull only converts mq and calls the real function: cgo cannot declare a
+// const parameter, so the header's const CMessageQueue* arrives through a
+// typedef of the const type.
+//
+//export Pull
+func Pull(consumer *C.CPullConsumer, mq *C.cmessagequeue_t, subExpression *C.cchar_t, offset C.longlong, maxNums C.int) C.CPullResult {
+	failed := C.CPullResult{pullStatus: C.E_BROKER_TIMEOUT}
+	return guardValue("Pull", failed, func(c call) C.CPullResult {
+		pc, ok := pullArg(c, consumer)
+		if !ok {
+			return failed
+		}
+		if mq == nil {
+			c.errorf("mq is NULL")
+			return failed
+		}
+		expr, ok := cStringArg(c, "subExpression", subExpression)
+		if !ok {
+			return failed
+		}
+		core, ok := pc.running(c)
+		if !ok {
+			return failed
+		}
+		q := queueOf(mq)
+		res, err := core.Pull(context.Background(), q, expr, int64(offset), int(maxNums))
+		if err != nil {
+			c.errorf("%v", err)
+			return failed
+		}
+		out := C.CPullResult{
+			pullStatus:      C.CPullStatus(res.Status),
+			nextBeginOffset: C.longlong(res.NextBeginOffset),
+			minOffset:       C.longlong(res.MinOffset),
+			maxOffset:       C.longlong(res.MaxOffset),
+		}
+		if len(res.Messages) == 0 {
+			// FOUND with every message filtered out by tag stays FOUND, as
+			// upstream's does, with no list.
+			return out
+		}
+		n := len(res.Messages)
+		list := C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof(uintptr(0))))
+		if list == nil {
+			c.errorf("out of memory for %d messages", n)
+			return failed
+		}
+		newMessageExtHandles(unsafe.Slice((*unsafe.Pointer)(list), n), res.Messages)
+		out.msgFoundList = (**C.CMessageExt)(list)
+		out.size = C.int(n)
+		out.pData = newHandle(&pullBatch{list: list, n: n})
+		return out
+	})
+}
+
+//export ReleasePullResult
+func ReleasePullResult(pullResult C.CPullResult) C.int {
+	return guard("ReleasePullResult", C.NULL_POINTER, func(c call) status {
+		if pullResult.pData == nil || pullResult.msgFoundList == nil || pullResult.size <= 0 {
+			c.errorf("the result holds no messages")
+			return C.NULL_POINTER
+		}
+		// pData, not the struct's other fields, says what to free: a copy of
+		// the struct may have been changed, or released already.
+		b, ok := deleteHandle[*pullBatch](pullResult.pData)
+		if !ok {
+			c.errorf("the result's messages are already released, or it did not come from Pull")
+			return C.NULL_POINTER
+		}
+		releaseMessageExtHandles(unsafe.Slice((*unsafe.Pointer)(b.list), b.n))
+		C.free(b.list)
+		return C.OK
+	})
+}
