@@ -27,9 +27,19 @@ type Config struct {
 	DisableAutoCreateTopic bool
 	// MaxMessageSize is the largest body accepted (default 4 MiB).
 	MaxMessageSize int
-	// MaxStoreBytes bounds the in-memory commit log; the oldest messages are dropped past it
-	// (default 1 GiB).
+	// MaxStoreBytes bounds the commit log; the oldest messages are dropped past it (default
+	// 1 GiB).
 	MaxStoreBytes int64
+
+	// DataDir, when set, keeps the commit log, consumer offsets, topics, delay progress and
+	// pending half messages there, so they survive a restart (persist.go). Empty: memory.
+	DataDir string
+	// SyncFlush fsyncs every append before the send is answered; without it a send is
+	// answered once its bytes are written to the OS (write(2)), like ASYNC_FLUSH.
+	SyncFlush bool
+	// FlushInterval is how often the JSON state (offsets, topics, delay progress) is saved
+	// to DataDir (default 1s); it is also saved on Close.
+	FlushInterval time.Duration
 
 	// ClientExpiry drops clients that have not sent a heartbeat for this long (default 120s).
 	ClientExpiry time.Duration
@@ -95,6 +105,9 @@ func (c *Config) applyDefaults() {
 	if c.TransactionCheckMax <= 0 {
 		c.TransactionCheckMax = 15
 	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -120,6 +133,7 @@ type Broker struct {
 	sched   *scheduler
 	tx      *txTable
 	admin   *adminState
+	persist *persister // nil: in memory only
 
 	hooksMu sync.RWMutex
 	hooks   map[int32]Hook
@@ -180,12 +194,23 @@ func Start(cfg Config) (*Broker, error) {
 	b.sched = newScheduler(b)
 	b.tx = newTxTable(b)
 	b.admin = newAdminState(b)
+	if b.persist, err = openPersistence(b); err != nil {
+		b.nsServer.Close()
+		b.brokerServer.Close()
+		if b.store.files != nil {
+			b.store.files.close()
+		}
+		return nil, err
+	}
 
 	b.registerNameServer()
 	b.registerBroker()
 	b.startBackground()
 	b.sched.start()
 	b.tx.start()
+	if b.persist != nil {
+		b.persist.start()
+	}
 	return b, nil
 }
 
@@ -320,6 +345,9 @@ func (b *Broker) Close() error {
 	b.nsServer.Close()
 	b.holds.close()
 	b.wg.Wait()
+	if b.persist != nil {
+		return b.persist.close()
+	}
 	return nil
 }
 

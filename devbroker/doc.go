@@ -4,7 +4,8 @@
 // It speaks the real remoting protocol (core/remoting) and stores messages in the real
 // commit-log record format (core/message), so clients cannot tell it from the real thing
 // for the features it implements; Apache's Go client is run against it in interop/ to keep
-// it honest. Messages are kept in memory.
+// it honest. Messages are kept in memory, and with Config.DataDir also on disk so that they
+// survive a restart (persist.go).
 //
 // Each request family has a file of its own: nameserver.go (routes), send.go, pull.go,
 // offsets.go, clients.go (heartbeats, membership), locks.go, sendback.go (retry and

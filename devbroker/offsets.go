@@ -12,7 +12,7 @@ package devbroker
 //     V3_0_6_SNAPSHOT maybe this group consumer boot first" otherwise. That is why a new
 //     CONSUME_FROM_LAST_OFFSET group on a young topic starts from the first message.
 //
-// Simplifications: offsets live in memory only; a missing or malformed header field is a
+// Simplifications: offsets live in memory, saved to the data dir if any (persist.go); a missing or malformed header field is a
 // SYSTEM_ERROR (upstream fails later, on a null field, with the same code).
 
 import (

@@ -25,11 +25,14 @@ package devbroker
 // Simplified:
 //   - The schedule queues are the store's own consume queues, read by offset: nothing is
 //     kept per waiting message. A record the store evicts before it is due is skipped.
-//   - Delivery offsets live in memory only, like everything else for now.
+//   - With a data dir the delivery offsets are saved with the other JSON state
+//     (persist.go); after an abrupt stop, deliveries since the last save are repeated.
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rocketmq-go/librocketmq/core/message"
@@ -52,6 +55,22 @@ type scheduler struct {
 	wakeCh chan struct{}
 	next   []int64 // per level, the schedule-queue offset to deliver next (run's own)
 	rb     recordBatch
+
+	progMu sync.Mutex
+	prog   []int64 // a copy of next as of the last deliverDue, for persistence
+}
+
+// saveProgress publishes next for progress; only run (or start-up) calls it.
+func (sc *scheduler) saveProgress() {
+	sc.progMu.Lock()
+	sc.prog = append(sc.prog[:0], sc.next...)
+	sc.progMu.Unlock()
+}
+
+func (sc *scheduler) progress() []int64 {
+	sc.progMu.Lock()
+	defer sc.progMu.Unlock()
+	return slices.Clone(sc.prog)
 }
 
 func newScheduler(b *Broker) *scheduler {
@@ -131,6 +150,7 @@ func (sc *scheduler) deliverDue() (wait time.Duration, ok bool) {
 		}
 	}
 	sc.flush()
+	sc.saveProgress()
 	if earliest < 0 {
 		return 0, false
 	}

@@ -19,7 +19,8 @@ package devbroker
 //   - Each segment has a key index (query.go) built as records are appended and dropped
 //     with the segment, so QUERY_MESSAGE never costs memory the store has let go of.
 //   - Records appended to SCHEDULE_TOPIC_XXXX wake the delay scheduler (schedule.go).
-//   - Not built yet (later issue): persistence.
+//   - With Config.DataDir each segment is also a file, written before appendRecords
+//     returns (persist.go); memory still serves every read.
 
 import (
 	"encoding/binary"
@@ -171,6 +172,7 @@ type store struct {
 	spare    []byte // the last dropped segment's buffer, reused by the next one
 	queues   map[cqKey]*consumeQueue
 	lastTS   int64
+	files    *segFiles // nil: in memory only
 
 	// indexLastTS and indexLastPhy locate the newest indexed record, for QUERY_MESSAGE's
 	// indexLastUpdateTimestamp and indexLastUpdatePhyoffset.
@@ -297,6 +299,12 @@ func (s *store) appendRecords(rb *recordBatch) ([]appendResult, error) {
 	}
 	out := make([]appendResult, len(rb.recs))
 	s.mu.Lock()
+	// The file writes cover the new bytes of the segment written last before and of any
+	// segment this batch starts.
+	startSeg, startLen := s.firstSeg+int64(len(s.segs)), 0
+	if n := len(s.segs); n > 0 {
+		startSeg, startLen = s.firstSeg+int64(n-1), len(s.segs[n-1])
+	}
 	ts := max(s.now(), s.lastTS)
 	s.lastTS = ts
 	var q *consumeQueue
@@ -325,6 +333,12 @@ func (s *store) appendRecords(rb *recordBatch) ([]appendResult, error) {
 		}
 		scheduled = scheduled || r.topic == message.ScheduleTopic
 	}
+	if s.files != nil {
+		if err := s.writeFiles(startSeg, startLen); err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("devbroker: writing the commit log: %w", err)
+		}
+	}
 	s.mu.Unlock()
 	s.notifyArrivals(rb)
 	if scheduled && s.b.sched != nil {
@@ -340,6 +354,11 @@ func (s *store) reserve(size int) int {
 		return n - 1
 	}
 	if len(s.segs) >= s.maxSegs {
+		if s.files != nil {
+			if err := s.files.remove(s.firstSeg); err != nil {
+				s.b.log.Error("deleting an evicted commit-log segment", "err", err)
+			}
+		}
 		s.spare = s.segs[0][:0]
 		s.segs[0] = nil
 		s.segs = s.segs[1:]
@@ -359,6 +378,24 @@ func (s *store) reserve(size int) int {
 	s.segs = append(s.segs, buf)
 	s.index = append(s.index, nil)
 	return len(s.segs) - 1
+}
+
+// writeFiles writes the bytes appended since segment startSeg held startLen bytes; the
+// caller holds s.mu.
+func (s *store) writeFiles(startSeg int64, startLen int) error {
+	for seg := max(startSeg, s.firstSeg); seg < s.firstSeg+int64(len(s.segs)); seg++ {
+		from := 0
+		if seg == startSeg {
+			from = startLen
+		}
+		data := s.segs[seg-s.firstSeg]
+		if from < len(data) {
+			if err := s.files.write(seg, int64(from), data[from:]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (s *store) notifyArrivals(rb *recordBatch) {

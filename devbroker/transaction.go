@@ -44,6 +44,8 @@ package devbroker
 //     Java looks only at the commit log and would store a committed message twice.
 //   - A half message without PGROUP belongs to the send's producerGroup (Java fails it).
 //   - The half record evicted from the store ends its transaction silently.
+//   - With a data dir, ending a half message also appends Java's op record; a restart makes
+//     the half messages without one pending again (persist.go).
 
 import (
 	"container/heap"
@@ -219,6 +221,7 @@ func (b *Broker) handleEndTransaction(conn *remoting.Conn, req *remoting.Command
 		return bad
 	}
 	if typ == message.SysFlagTransactionRollback {
+		b.persist.endHalf(h)
 		b.log.Debug("transaction rolled back", "group", group, "msgId", msgID, "fromCheck", fromCheck)
 		return ok()
 	}
@@ -246,6 +249,7 @@ func (b *Broker) handleEndTransaction(conn *remoting.Conn, req *remoting.Command
 		b.tx.restore(h)
 		return fail(remoting.SystemError, "%v", err)
 	}
+	b.persist.endHalf(h)
 	b.log.Debug("transaction committed", "group", group, "msgId", msgID, "topic", m.Topic, "fromCheck", fromCheck)
 	return ok()
 }
@@ -398,6 +402,7 @@ func (tx *txTable) discard(h *halfMsg, half *message.MessageExt, props []byte) {
 		b.log.Error("moving a half message to "+message.TransactionCheckMaxTimeTopic, "phy", h.phy, "err", err)
 		return
 	}
+	b.persist.endHalf(h)
 	b.log.Warn("half message checked too many times, moved to "+message.TransactionCheckMaxTimeTopic,
 		"group", h.group, "checks", h.checks, "phy", h.phy)
 }

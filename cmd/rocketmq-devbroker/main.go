@@ -1,5 +1,5 @@
 // Command rocketmq-devbroker runs a RocketMQ 4.x name server and broker in one process, with
-// messages in memory, for development, demos and tests where no Java broker can run.
+// messages in memory (or in -data-dir, to survive restarts), for development, demos and tests where no Java broker can run.
 //
 // Usage:
 //
@@ -87,6 +87,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		"\"1s 5s 10s 30s 1m ...\" (default: the real broker's 18 levels)")
 	txTimeout := fs.Duration("transaction-timeout", 6*time.Second, "how long a half message waits before its producer is asked")
 	txInterval := fs.Duration("transaction-check-interval", 60*time.Second, "time between two checks of one half message")
+	dataDir := fs.String("data-dir", "", "keep the commit log, consumer offsets, topics, delay progress and pending half "+
+		"messages in this directory so they survive a restart (default: memory only)")
+	syncFlush := fs.Bool("sync-flush", false, "with -data-dir, fsync every append before answering the send")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -141,6 +144,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		DelayLevels:              levels,
 		TransactionTimeout:       *txTimeout,
 		TransactionCheckInterval: *txInterval,
+		DataDir:                  *dataDir,
+		SyncFlush:                *syncFlush,
 		Logger:                   log,
 	})
 	if err != nil {
