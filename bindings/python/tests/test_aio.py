@@ -101,10 +101,13 @@ def test_async_transaction_callbacks(namesrv, devbroker, topic) -> None:
             result = await producer.send_message_in_transaction(Message(topic, b'atx'), local, 'ua')
             assert result.status == SendStatus.OK
             await asyncio.wait_for(checked.wait(), 60)
+            # Before shutting down: the commit is sent after the checker returns.
+            stored = await asyncio.get_running_loop().run_in_executor(
+                None, devbroker.wait_topic_count, topic, 1)
+            assert stored == 1
         # Both coroutines ran on the event loop, not on library threads.
         assert threads == [loop_thread, loop_thread]
     run(main)
-    assert devbroker.wait_topic_count(topic, 1) == 1
 
 
 @requires_push_consumer
