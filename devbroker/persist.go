@@ -18,7 +18,8 @@ package devbroker
 //   - Durability: a send is answered only after its record has been written to its segment
 //     file with write(2), so an acknowledged message survives the broker process dying.
 //     Config.SyncFlush also fsyncs each append before answering (SYNC_FLUSH); without it
-//     (the default, like ASYNC_FLUSH) a machine crash can lose the newest records.
+//     (the default, like ASYNC_FLUSH) a machine crash can lose the newest records. A failed
+//     write fails the send, but the record already in memory stays pullable until restart.
 //   - The segments are also kept in memory, as without a data dir; reads never touch the
 //     files. On start every segment file is read back and every record replayed through the
 //     same dispatch an append does (consume queue entry, key index), taking the queue
@@ -426,7 +427,7 @@ func (p *persister) endHalf(h *halfMsg) {
 	}
 }
 
-// run saves the JSON state every FlushInterval until Close.
+// start saves the JSON state every FlushInterval until Close.
 func (p *persister) start() {
 	b := p.b
 	b.wg.Add(1)
