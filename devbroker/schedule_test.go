@@ -63,7 +63,10 @@ func TestDelayLevelOneTakesOneSecond(t *testing.T) {
 }
 
 func TestDelayLevelsDeliverInDueOrder(t *testing.T) {
-	w := newWireFixture(t, Config{DelayLevels: fastDelays})
+	// Levels far enough apart that a slow machine sending the four messages cannot
+	// reorder their due times.
+	delays := []time.Duration{300 * time.Millisecond, 600 * time.Millisecond, 900 * time.Millisecond}
+	w := newWireFixture(t, Config{DelayLevels: delays})
 	require.NoError(t, w.b.CreateTopic("T", 1))
 
 	stored := map[string]*message.MessageExt{}
@@ -86,7 +89,7 @@ func TestDelayLevelsDeliverInDueOrder(t *testing.T) {
 		order = append(order, string(m.Body))
 		s := stored[string(m.Body)]
 		level, _ := strconv.Atoi(s.Property(message.PropertyDelayTimeLevel))
-		assert.GreaterOrEqual(t, m.StoreTimestamp-s.StoreTimestamp, fastDelays[level-1].Milliseconds(), "%s too early", m.Body)
+		assert.GreaterOrEqual(t, m.StoreTimestamp-s.StoreTimestamp, delays[level-1].Milliseconds(), "%s too early", m.Body)
 	}
 	assert.Equal(t, []string{"b1", "c2", "a3", "d99"}, order)
 }
