@@ -5,8 +5,8 @@
 #
 # Steps: install build dependencies, gofmt, go vet, go test -race (which also
 # runs the fuzz seed corpora), the interop module's tests (when it exists), a
-# short fuzzing smoke run of every Fuzz target, then the CMake build of
-# librocketmq and ctest.
+# short fuzzing smoke run of every Fuzz target, the CMake build of
+# librocketmq and ctest, then the Python binding's pytest suite.
 #
 # Environment:
 #   RMQ_FUZZ_TIME    time per Fuzz target (go -fuzztime), default 3s; 0 skips fuzzing
@@ -96,5 +96,22 @@ cmake --build "$build_dir" --parallel "$jobs"
 
 section "ctest"
 (cd "$build_dir" && ctest --output-on-failure --parallel "$jobs")
+
+section "python binding (pytest)"
+# The tests start the dev broker themselves, from this binary, and load the
+# library built above. Exit code 5 (nothing collected) is a failure: the
+# loading and message tests need neither broker nor producer and always run.
+case $build_dir in /*) build_abs=$build_dir ;; *) build_abs=$root/$build_dir ;; esac
+go build -o "$build_abs/bin/rocketmq-devbroker" ./cmd/rocketmq-devbroker
+py_status=0
+ROCKETMQ_LIBRARY="$build_abs/lib/librocketmq.so" \
+  ROCKETMQ_DEVBROKER="$build_abs/bin/rocketmq-devbroker" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests || py_status=$?
+if ((py_status == 5)); then
+  echo "pytest collected no tests from bindings/python/tests"
+fi
+if ((py_status != 0)); then
+  exit "$py_status"
+fi
 
 section "all tests passed"
