@@ -39,7 +39,8 @@ export BENCH_THREADS=${BENCH_THREADS:-16}
 export BENCH_WINDOW=${BENCH_WINDOW:-1024}
 queues=${BENCH_QUEUES:-8}
 build=${BENCH_BUILD_DIR:-build}
-out=$root/$build/bench
+[[ $build == /* ]] || build=$root/$build
+out=$build/bench
 started=$SECONDS
 
 bash scripts/install-deps.sh >/dev/null
@@ -51,8 +52,8 @@ cmake --build "$build" --target producer_bench rocketmq_devbroker --parallel 2
 rm -rf "$out"
 mkdir -p "$out"
 (cd interop && go build -o "$out/gobench" ./bench)
-devbroker=$root/$build/bin/rocketmq-devbroker
-cbench=$root/$build/producer_bench
+devbroker=$build/bin/rocketmq-devbroker
+cbench=$build/producer_bench
 gobench=$out/gobench
 
 echo "== start one dev broker on free loopback ports"

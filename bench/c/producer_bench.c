@@ -232,7 +232,9 @@ static void emit(const char* key, double v) { printf("%s %.6g\n", key, v); }
 
 static void report_phase(const char* key, long long n, long long elapsed, long long cpu) {
   char name[64];
-  double rate = (double)n / ((double)elapsed / 1e9);
+  double rate;
+  if (n == 0) fail("%s: no message sent", key);
+  rate = (double)n / ((double)elapsed / 1e9);
   snprintf(name, sizeof name, "%s_rate", key);
   emit(name, rate);
   snprintf(name, sizeof name, "%s_cpu_us", key);

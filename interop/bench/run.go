@@ -128,6 +128,9 @@ func measure(c client, w workload, label string, emit func(string, float64)) err
 		if err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
+		if n == 0 {
+			return fmt.Errorf("%s: no message sent", key)
+		}
 		m1, cpu1 := mallocs(), cpuTime()
 		rate := float64(n) / elapsed.Seconds()
 		emit(key+"_rate", rate)
