@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import queue
 import threading
 from typing import Any, Awaitable, Callable, Iterable, List, Optional, Sequence, Union
 
@@ -33,7 +34,7 @@ from . import client as _client
 from . import ffi
 from .client import (
     ConsumeStatus, Message, MessageModel, MessageQueue, PullResult, ReceivedMessage, SendResult,
-    Text, TransactionStatus, _StreamState,
+    Text, _StreamState,
 )
 
 __all__ = ['Producer', 'TransactionMQProducer', 'PushConsumer', 'PullConsumer',
@@ -166,11 +167,11 @@ class AsyncMessageStream(object):
                 raise StopAsyncIteration
             try:
                 item = state.queue.get_nowait()
-            except _client.queue.Empty:
+            except queue.Empty:
                 self._event.clear()
                 try:  # again: a push may have landed before the clear
                     item = state.queue.get_nowait()
-                except _client.queue.Empty:
+                except queue.Empty:
                     try:
                         await asyncio.wait_for(self._event.wait(), self._idle_timeout)
                     except asyncio.TimeoutError:

@@ -256,6 +256,8 @@ class Message(_Handle):
 
     def set_body(self, body: Union[Text, bytearray, memoryview]) -> None:
         data = _to_bytes(body)
+        if data is None:
+            raise TypeError('a message body cannot be None')
         ffi_check(dll.SetByteMessageBody(self._h(), data, len(data)))
 
     def set_property(self, key: Union[Text, MessageProperty], value: Text) -> None:
@@ -455,7 +457,8 @@ def hashing_queue_selector(size: int, msg: Any, arg: Any) -> int:
     (a stable hash, unlike ``hash()`` of a str, which differs between processes)."""
     if isinstance(arg, int):
         return arg % size
-    return zlib.crc32(_to_bytes(str(arg) if not isinstance(arg, (str, bytes)) else arg)) % size
+    data = arg if isinstance(arg, bytes) else str(arg).encode('utf-8')
+    return zlib.crc32(data) % size
 
 
 QueueSelector = Callable[[int, 'Message', Any], int]

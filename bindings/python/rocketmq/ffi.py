@@ -345,7 +345,7 @@ def _loader_path_dirs() -> List[str]:
         variables = ['DYLD_LIBRARY_PATH', 'DYLD_FALLBACK_LIBRARY_PATH']
     else:
         variables = ['LD_LIBRARY_PATH']
-    dirs = []
+    dirs: List[str] = []
     for var in variables:
         dirs.extend(d for d in os.environ.get(var, '').split(os.pathsep) if d)
     if sys.platform != 'win32':

@@ -11,7 +11,7 @@ from typing import Any, List
 
 import pytest
 
-from conftest import requires, requires_producer, run_python, unique
+from conftest import requires_producer, run_python, unique
 from rocketmq.client import (
     LogLevel, Message, Producer, SendResult, SendStatus, TransactionMQProducer,
     TransactionStatus,

@@ -25,7 +25,7 @@ from typing import List
 import pytest
 
 from conftest import (
-    PACKAGE_ROOT, PRODUCER_SYMBOLS, PUSH_CONSUMER_SYMBOLS, missing, requires_producer,
+    PACKAGE_ROOT, PUSH_CONSUMER_SYMBOLS, missing, requires_producer,
 )
 from rocketmq import ffi
 
