@@ -108,8 +108,8 @@ import "unsafe"
 
 type ctCounts struct {
 	calls, finished, running, maxRunning int
-	destroyRC, shutdownRC, badHandleRC  int
-	seen                                unsafe.Pointer
+	destroyRC, shutdownRC, badHandleRC   int
+	seen                                 unsafe.Pointer
 }
 
 type ctDelivery struct {
