@@ -265,10 +265,6 @@ func (cp *cProducer) start() error {
 			log.Warn("name server lookup failed", "domain", s.domain, "err", err)
 		}
 	}
-	if s.trace {
-		log.Warn("message trace is switched on, but this library does not send trace records yet",
-			"producerGroup", cfg.Group)
-	}
 	cp.mu.Lock()
 	cp.core, cp.resolver, cp.state = p, resolver, stateRunning
 	cp.mu.Unlock()
@@ -284,6 +280,7 @@ func (cp *cProducer) config(s producerSettings) (producer.Config, error) {
 		CompressOver:   s.compressOver,
 		CompressLevel:  s.compressLevel,
 		MaxMessageSize: s.maxSize,
+		Trace:          s.trace,
 		Logger:         log.Logger(),
 	}
 	if s.levelSet && s.compressLevel == 0 {

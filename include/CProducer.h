@@ -258,8 +258,10 @@ ROCKETMQCLIENT_API int SetProducerMaxMessageSize(CProducer* producer, int size);
 /**
  * @brief Message tracing: OPEN (0) turns it on, any other value off.
  *        Default off.
- * @remark This release records the setting but sends no trace records yet;
- *         Start logs a warning when it is OPEN.
+ * @remark When OPEN, each send that gets a result (and each transaction's
+ *         end) is recorded in the trace topic RMQ_SYS_TRACE_TOPIC by an
+ *         internal producer, as upstream does. Tracing never delays or fails
+ *         a send: records that cannot be sent are dropped.
  */
 ROCKETMQCLIENT_API int SetProducerMessageTrace(CProducer* producer, CTraceModel openTrace);
 

@@ -33,6 +33,13 @@ func (p *Producer) sendAsync(ctx context.Context, msg *message.Message, cb func(
 	if err := p.begin(); err != nil {
 		return err
 	}
+	if p.tracer != nil {
+		user, start := cb, time.Now()
+		cb = func(res *SendResult, err error) {
+			p.tracePub(start, []*message.Message{msg}, res, false)
+			user(res, err)
+		}
+	}
 	o, err := p.prepare(msg, sendMode{})
 	if err != nil {
 		p.end()

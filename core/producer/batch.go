@@ -24,7 +24,10 @@ func (p *Producer) SendBatch(ctx context.Context, msgs []*message.Message) (*Sen
 	if err != nil {
 		return nil, err
 	}
-	return p.sendSync(ctx, &o, p.cfg.RetryTimes, nil)
+	start := time.Now()
+	res, err := p.sendSync(ctx, &o, p.cfg.RetryTimes, nil)
+	p.tracePub(start, msgs, res, false)
+	return res, err
 }
 
 // waitStoreMsgOK is Java's Message.isWaitStoreMsgOK: only an explicit "false" turns it off.

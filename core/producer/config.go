@@ -52,6 +52,11 @@ type Config struct {
 	// Checker answers the broker's checks of half messages this group left undecided.
 	// Only transaction producers need one; without it checks are logged and ignored.
 	Checker TransactionChecker
+	// Trace sends a trace record of each send that got a result (Pub), and of each
+	// transaction's end (EndTransaction), to the trace topic through an internal producer,
+	// as upstream's message trace does (default off). Tracing never delays or fails a send:
+	// records that cannot be queued or sent are dropped.
+	Trace bool
 	// Logger receives the producer's (and, unless Client.Logger is set, its client's)
 	// log lines (default: discard).
 	Logger *slog.Logger

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rocketmq-go/librocketmq/core/client"
 	"github.com/rocketmq-go/librocketmq/core/message"
+	"github.com/rocketmq-go/librocketmq/core/trace"
 )
 
 // Lifecycle states.
@@ -41,6 +42,7 @@ type Producer struct {
 
 	inflight tracker
 	pool     *callbackPool
+	tracer   *trace.Dispatcher // nil unless Config.Trace
 	checks   chan checkRequest
 	kick     chan struct{}
 	cancel   context.CancelFunc
@@ -84,11 +86,18 @@ func (p *Producer) Start() error {
 		c.Shutdown()
 		return fmt.Errorf("rocketmq: start producer %s: %w", p.cfg.Group, err)
 	}
-	if err := c.RegisterProducer(p.cfg.Group, checkHandler{p}); err != nil {
+	err := c.RegisterProducer(p.cfg.Group, checkHandler{p})
+	if err != nil {
 		c.Shutdown()
 		return fmt.Errorf("rocketmq: start producer %s: %w", p.cfg.Group, err)
 	}
 	p.client = c
+	if p.cfg.Trace {
+		// Tracing is best effort: a producer whose tracer cannot start still sends.
+		if p.tracer, err = NewTraceDispatcher(p.cfg.Group, "PRODUCE", p.cfg.Client, p.log); err != nil {
+			p.log.Warn("message trace not started", "err", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.pool = newCallbackPool(min(max(runtime.GOMAXPROCS(0), 4), 32), p.log)
@@ -123,6 +132,9 @@ func (p *Producer) Shutdown() error {
 	drained = p.inflight.wait(deadline) && drained
 	drained = p.pool.close(deadline) && drained
 	drained = waitGroupUntil(&p.wg, deadline) && drained
+	if p.tracer != nil {
+		p.tracer.Shutdown() // after the callbacks, which record their sends
+	}
 	p.log.Info("producer shut down", "drained", drained)
 	if !drained {
 		return ErrShutdownTimeout

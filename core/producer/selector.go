@@ -3,6 +3,7 @@ package producer
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rocketmq-go/librocketmq/core/message"
 )
@@ -34,7 +35,12 @@ func (p *Producer) sendOrderly(ctx context.Context, msg *message.Message, sel Se
 	if err != nil {
 		return nil, err
 	}
-	return p.sendSync(ctx, &o, 1+max(retryTimes, 0), &orderly{sel: sel, msg: msg})
+	start := time.Now()
+	res, err := p.sendSync(ctx, &o, 1+max(retryTimes, 0), &orderly{sel: sel, msg: msg})
+	if p.tracer != nil {
+		p.tracePub(start, []*message.Message{msg}, res, false)
+	}
+	return res, err
 }
 
 // SendOrderlyAsync is SendOrderly without waiting, with SendAsync's callback guarantees.

@@ -35,7 +35,12 @@ func (p *Producer) SendSync(ctx context.Context, msg *message.Message) (*SendRes
 	if err != nil {
 		return nil, err
 	}
-	return p.sendSync(ctx, &o, p.cfg.RetryTimes, nil)
+	start := time.Now()
+	res, err := p.sendSync(ctx, &o, p.cfg.RetryTimes, nil)
+	if p.tracer != nil {
+		p.tracePub(start, []*message.Message{msg}, res, false)
+	}
+	return res, err
 }
 
 // SendOneway sends msg once without waiting for an answer; it returns when the request is

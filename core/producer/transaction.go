@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/rocketmq-go/librocketmq/core/client"
 	"github.com/rocketmq-go/librocketmq/core/message"
@@ -75,7 +76,11 @@ func (p *Producer) SendTransaction(ctx context.Context, msg *message.Message, ex
 		return nil, err
 	}
 	p.ensureHeartbeat(ctx, o.topic)
+	start := time.Now()
 	res, err := p.sendSync(ctx, &o, p.cfg.RetryTimes, nil)
+	if p.tracer != nil {
+		p.tracePub(start, []*message.Message{msg}, res, true)
+	}
 	if err != nil {
 		if res != nil {
 			p.endTransaction(res, RollbackMessage, "half message not stored with SEND_OK")
@@ -102,6 +107,7 @@ func (p *Producer) SendTransaction(ctx context.Context, msg *message.Message, ex
 		p.log.Info("local transaction not committed", "state", state, "msgId", o.msgID)
 	}
 	p.endTransaction(res, state, "")
+	p.traceEnd(msg, res, state, false)
 	res.TransactionID = o.msgID
 	return res, nil
 }
@@ -196,6 +202,9 @@ func (p *Producer) answerCheck(c checkRequest) {
 		return
 	}
 	state := p.runChecker(c.check.Msg)
+	if c.check.Msg != nil {
+		p.traceEnd(&c.check.Msg.Message, nil, state, true)
+	}
 	req := remoting.NewRequest(remoting.EndTransaction, map[string]string{
 		"producerGroup":        p.cfg.Group,
 		"tranStateTableOffset": strconv.FormatInt(c.check.TranStateTableOffset, 10),
