@@ -150,10 +150,6 @@ func (pc *cPushConsumer) start() error {
 		runningMu.Unlock()
 		return err
 	}
-	if s.trace {
-		log.Warn("message trace is switched on, but this library does not send trace records yet",
-			"consumerGroup", s.group)
-	}
 	pc.mu.Lock()
 	pc.core, pc.runKey, pc.state = core, key, stateRunning
 	pc.mu.Unlock()
@@ -168,6 +164,7 @@ func (pc *cPushConsumer) newCore(s pushSettings, cl client.Config) (*consumer.Pu
 		ThreadCount:               s.threadCount,
 		BatchMaxSize:              s.batchMax,
 		MaxCachedMessagesPerQueue: s.maxCache,
+		Trace:                     s.trace,
 		Logger:                    log.Logger(),
 	}
 	core, err := consumer.NewPush(cfg)

@@ -254,8 +254,10 @@ ROCKETMQCLIENT_API int SetPushConsumerMaxCacheMessageSizeInMb(CPushConsumer* con
 /**
  * @brief Message tracing: OPEN (0) turns it on, any other value off.
  *        Default off.
- * @remark This release records the setting but sends no trace records yet;
- *         Start logs a warning when it is OPEN.
+ * @remark When OPEN, each listener call is recorded in the trace topic
+ *         RMQ_SYS_TRACE_TOPIC (SubBefore and SubAfter records) by an internal
+ *         producer, as upstream does. Tracing never delays or fails
+ *         consumption: records that cannot be sent are dropped.
  */
 ROCKETMQCLIENT_API int SetPushConsumerMessageTrace(CPushConsumer* consumer, CTraceModel openTrace);
 

@@ -106,6 +106,12 @@ type PushConfig struct {
 	// (default 30s).
 	ShutdownTimeout time.Duration
 
+	// Trace sends SubBefore and SubAfter trace records around each listener call to the
+	// trace topic through an internal producer, as upstream's message trace does (default
+	// off). Tracing never delays or fails consumption: records that cannot be queued or
+	// sent are dropped.
+	Trace bool
+
 	// OffsetDir is where broadcasting offsets are kept (default
 	// DefaultOffsetDir(client IP, instance name)).
 	OffsetDir string

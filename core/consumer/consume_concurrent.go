@@ -56,10 +56,15 @@ func (c *PushConsumer) consumeConcurrently(t *queueTask, msgs []*message.Message
 
 // callListener runs the listener, turning a panic into ReconsumeLater.
 func (c *PushConsumer) callListener(msgs []*message.MessageExt) (status ConsumeStatus) {
+	panicked := false
+	if c.tracer != nil {
+		tc := c.traceBefore(msgs)
+		defer func() { c.traceAfter(tc, status, panicked) }()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error("message listener panicked; the messages will be consumed again", "panic", r)
-			status = ReconsumeLater
+			status, panicked = ReconsumeLater, true
 		}
 	}()
 	if c.listener(msgs) == ConsumeSuccess {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/rocketmq-go/librocketmq/core/client"
 	"github.com/rocketmq-go/librocketmq/core/message"
+	"github.com/rocketmq-go/librocketmq/core/producer"
 	"github.com/rocketmq-go/librocketmq/core/route"
+	"github.com/rocketmq-go/librocketmq/core/trace"
 )
 
 // Listener consumes messages and says whether they are done. It runs on the consumer's
@@ -47,6 +49,7 @@ type PushConsumer struct {
 	client    *client.Client
 	offsets   OffsetStore
 	work      *workQueue[consumeTask]
+	tracer    *trace.Dispatcher // nil unless PushConfig.Trace
 	ctx       context.Context
 	cancel    context.CancelFunc
 	loops     sync.WaitGroup // rebalance, persist and lock loops, and every pull loop
@@ -221,6 +224,12 @@ func (c *PushConsumer) Start() error {
 		return err
 	}
 	c.client, c.offsets, c.work = cl, offsets, work
+	if c.cfg.Trace {
+		// Tracing is best effort: a consumer whose tracer cannot start still consumes.
+		if c.tracer, err = producer.NewTraceDispatcher(c.cfg.Group, "CONSUME", c.cfg.Client, c.log); err != nil {
+			c.log.Warn("message trace not started", "err", err)
+		}
+	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.startedAt = time.Now()
 	c.state = running
@@ -305,6 +314,9 @@ func (c *PushConsumer) Shutdown() error {
 	c.tableMu.Unlock()
 
 	c.client.Shutdown()
+	if c.tracer != nil {
+		c.tracer.Shutdown() // after the listener calls, which record their ends
+	}
 	c.log.Info("push consumer shut down")
 	return err
 }
