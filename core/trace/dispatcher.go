@@ -119,7 +119,8 @@ func (d *Dispatcher) Failed() uint64 { return d.failed.Load() }
 
 // Shutdown stops accepting contexts, sends those queued within FlushTimeout (dropping the
 // rest), stops the dispatcher's goroutine and runs Close. It is idempotent and returns
-// when all of that is done.
+// when all of that is done: within SendTimeout (a send already under way) plus
+// FlushTimeout, plus what Close takes.
 func (d *Dispatcher) Shutdown() {
 	d.once.Do(func() {
 		d.closed.Store(true)
