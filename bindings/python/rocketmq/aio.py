@@ -176,6 +176,10 @@ class AsyncMessageStream(object):
                         await asyncio.wait_for(self._event.wait(), self._idle_timeout)
                     except asyncio.TimeoutError:
                         raise StopAsyncIteration from None
+                    except BaseException:
+                        # Cancelled (Ctrl-C under asyncio.run) while waiting.
+                        self._abandon()
+                        raise
                     continue
             if item is _client._CLOSED:
                 state.queue.put(item)
@@ -202,15 +206,19 @@ class AsyncMessageStream(object):
         await self.aclose(ConsumeStatus.CONSUME_SUCCESS if exc_type is None
                           else ConsumeStatus.RECONSUME_LATER)
 
+    def _abandon(self) -> None:
+        # Free the parked library threads now; the shutdown, which waits, must
+        # not run on the event loop's thread.
+        self._state.release_all(int(ConsumeStatus.RECONSUME_LATER))
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None and not ffi.is_forked_child():
+            consumer._sync._streams.discard(self._state)
+            threading.Thread(target=consumer._sync.shutdown, daemon=True,
+                             name='rocketmq-stream-shutdown').start()
+
     def __del__(self) -> None:
-        # Dropped without aclose(): free the parked library threads now; the
-        # shutdown, which waits, must not run on the event loop's thread.
-        try:
-            self._state.release_all(int(ConsumeStatus.RECONSUME_LATER))
-            consumer, self._consumer = self._consumer, None
-            if consumer is not None and not ffi.is_forked_child():
-                threading.Thread(target=consumer._sync.shutdown, daemon=True,
-                                 name='rocketmq-stream-shutdown').start()
+        try:  # dropped without aclose()
+            self._abandon()
         except Exception:
             pass
 

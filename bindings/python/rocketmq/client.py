@@ -1112,7 +1112,13 @@ class MessageStream(object):
         try:
             item = state.queue.get_nowait()
         except queue.Empty:
-            item = self._wait(state, deadline)
+            try:
+                item = self._wait(state, deadline)
+            except BaseException:
+                # Ctrl-C while waiting: the traceback keeps this stream alive (its
+                # frames are in it), so close it now rather than when it is freed.
+                self.close(ConsumeStatus.RECONSUME_LATER)
+                raise
         if item is _CLOSED:
             state.queue.put(_CLOSED)  # later calls stop too
             raise StopIteration
