@@ -95,7 +95,7 @@ class DevBroker(object):
         self.proc = subprocess.Popen(
             [str(binary), '-namesrv-addr', '127.0.0.1:0', '-broker-addr', '127.0.0.1:0',
              '-ready-file', str(ready)],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(workdir))
         deadline = time.monotonic() + 30
         while True:
             if ready.is_file():

@@ -20,12 +20,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import Iterator, List
 
 import pytest
 
 from conftest import (
-    PACKAGE_ROOT, PUSH_CONSUMER_SYMBOLS, missing, requires_producer,
+    PACKAGE_ROOT, PUSH_CONSUMER_SYMBOLS, DevBroker, devbroker_binary, missing, requires_producer,
 )
 from rocketmq import ffi
 
@@ -42,9 +42,9 @@ CONSUMER_TESTS = ['tests/test_consumer.py']
 
 
 @pytest.fixture(scope='module')
-def upstream(tmp_path_factory: pytest.TempPathFactory, namesrv: str) -> Path:
-    """An export of the upstream source with its name server address rewritten."""
-    dest = tmp_path_factory.mktemp('upstream')
+def upstream_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An export of the upstream source."""
+    dest = tmp_path_factory.mktemp('upstream_source')
     src = Path(UPSTREAM)
     if (src / 'rocketmq' / 'ffi.py').is_file():
         shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns('.git'))
@@ -52,13 +52,28 @@ def upstream(tmp_path_factory: pytest.TempPathFactory, namesrv: str) -> Path:
         archive = subprocess.run(['git', '--git-dir', str(src), 'archive', REF],
                                  check=True, stdout=subprocess.PIPE).stdout
         subprocess.run(['tar', '-x', '-C', str(dest)], input=archive, check=True)
+    return dest
+
+
+@pytest.fixture
+def upstream(upstream_source: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the upstream source talking to a dev broker of its own: its tests
+    share fixed topic and group names, so a second run on the same broker would
+    first receive what the first one left (as it would on a real broker)."""
+    binary = devbroker_binary()
+    if binary is None:
+        pytest.skip('no dev broker binary')
+    broker = DevBroker(binary, tmp_path)
+    dest = tmp_path / 'upstream'
+    shutil.copytree(upstream_source, dest)
     for path in list(dest.glob('tests/*.py')) + list(dest.glob('samples/*.py')):
         text = path.read_text()
-        path.write_text(text.replace('127.0.0.1:9876', namesrv))
+        path.write_text(text.replace('127.0.0.1:9876', broker.namesrv))
     # Its pytest.ini asks for pytest-timeout, which Debian's pytest may lack; the
     # subprocess time limit stands in for it.
     (dest / 'pytest.ini').write_text('[pytest]\ntestpaths = tests\n')
-    return dest
+    yield dest
+    broker.stop()
 
 
 def _run_suite(cwd: Path, pythonpath: str, deselect: List[str], timeout: float) -> str:
@@ -110,7 +125,7 @@ def test_upstream_wrapper_with_this_library(upstream: Path) -> None:
     _assert_all_selected_passed(out)
 
 
-def test_upstream_producer_sample_with_this_package(upstream: Path) -> None:
+def test_upstream_samples_with_this_package(upstream: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT), HOME=str(upstream))
     proc = subprocess.run([sys.executable, '-u', 'samples/producer.py'], cwd=str(upstream),
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
@@ -130,3 +145,21 @@ def test_upstream_producer_sample_with_this_package(upstream: Path) -> None:
     out = proc.stdout.decode('utf-8', 'replace')
     assert proc.returncode == 0, out
     assert 'send sync order message done' in out and out.count('send message status: ') == 4, out
+    if missing(*PUSH_CONSUMER_SYMBOLS):
+        return
+    # samples/consumer.py consumes what samples/producer.py sent, then sleeps
+    # forever: read its lines, then stop it.
+    env['PYTHONPATH'] = str(PACKAGE_ROOT)
+    proc = subprocess.Popen([sys.executable, '-u', 'samples/consumer.py'], cwd=str(upstream),
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = []
+    try:
+        while len([ln for ln in lines if b"b'message body'" in ln]) < 10:
+            line = proc.stdout.readline()
+            assert line, b''.join(lines)
+            lines.append(line)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert lines[0].strip() == b'start consume message', lines
+    assert re.match(rb"^[0-9A-F]{32} b'message body' b'test'$", lines[1].strip()), lines
