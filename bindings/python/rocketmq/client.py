@@ -527,21 +527,35 @@ class _Client(_Handle):
         ffi_check(getattr(dll, 'Set%s%s' % (self._prefix, what))(self._h(), *args))
 
     def start(self) -> None:
-        ffi_check(getattr(dll, self._start_fn)(self._h()))
+        handle = self._h()
+        # Marked first: callbacks can run before the library's start returns, and
+        # they may shut the client down or rely on it being kept alive.
         with self._state_lock:
-            self._started = True
+            was_started, self._started = self._started, True
         _mark_running(self, True)
+        status = getattr(dll, self._start_fn)(handle)
+        if status != 0:
+            with self._state_lock:
+                self._started = was_started
+            if not was_started:
+                _mark_running(self, False)
+            ffi_check(status)
 
     def shutdown(self) -> None:
         """Stops the client; a no-op unless it was started (the library refuses a
         second shutdown)."""
-        if self._handle is None or not self._started:
+        if self._handle is None:
             return
+        # Checked before the started flag: the library may deliver the first messages
+        # before start() has returned here, and a shutdown from such a callback must be
+        # refused like any other, not ignored.
         owner = getattr(_callback_context, 'client', None)
         if owner is self:
             raise RocketMQException('%s.shutdown() called from one of its own callbacks: the '
                                     'library waits for callbacks to return, so this would never '
                                     'end' % type(self).__name__)
+        if not self._started:
+            return
         self._before_shutdown()
         # No Python lock is held here: the library waits for running callbacks,
         # and they may need any of them.
