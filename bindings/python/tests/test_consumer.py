@@ -162,6 +162,9 @@ def _warm_up(producer: Producer, topic: str, receivers: List[List[bytes]]) -> No
 
 
 def test_broadcasting_delivers_to_every_consumer(producer, namesrv, topic, tmp_path) -> None:
+    # The topic exists before the consumers start; otherwise they learn of it only
+    # at their next route refresh (20 s).
+    send(producer, topic, b'creates the topic')
     group = unique('broadcast_group')
     received: List[List[bytes]] = [[], []]
     consumers = []
@@ -184,6 +187,7 @@ def test_broadcasting_delivers_to_every_consumer(producer, namesrv, topic, tmp_p
 
 
 def test_clustering_shares_messages(producer, namesrv, topic) -> None:
+    send(producer, topic, b'share -1')  # creates the topic before the consumers start
     group = unique('cluster_group')
     received: List[List[bytes]] = [[], []]
     consumers = []
@@ -299,6 +303,7 @@ def test_dropped_running_consumer_keeps_consuming(producer, namesrv, topic) -> N
     # A consumer created in a function and dropped (Django's ready(), 2.x issue
     # #134, crashed): it runs until shut down, here at exit.
     got: List[bytes] = []
+    send(producer, topic, b'before')  # creates the topic before the consumer starts
 
     def start_and_forget() -> None:
         c = consumer_for(namesrv)
@@ -309,7 +314,7 @@ def test_dropped_running_consumer_keeps_consuming(producer, namesrv, topic) -> N
     import gc
     gc.collect()
     send(producer, topic, b'still here')
-    assert wait_for(lambda: got)
+    assert wait_for(lambda: b'still here' in got)
     from rocketmq import client
     for c in list(client._running):
         if isinstance(c, PushConsumer) and c._callbacks.get(topic):
