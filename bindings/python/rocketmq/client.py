@@ -163,9 +163,12 @@ atexit.register(_shutdown_all_at_exit)
 
 def _forget_after_fork() -> None:
     # The handles belong to the parent's library; the child can neither use nor
-    # free them (see ffi.LibraryUnusableAfterFork).
-    with _running_lock:
-        _running.clear()
+    # free them (see ffi.LibraryUnusableAfterFork). New locks: another thread of
+    # the parent may have held one at the fork.
+    global _running_lock, _async_lock
+    _running_lock = threading.Lock()
+    _async_lock = threading.Lock()
+    _running.clear()
     _pending_async.clear()
 
 
