@@ -162,6 +162,8 @@ class AsyncMessageStream(object):
                     consumer._sync._streams.discard(state)
                 raise
         state.ack(int(ConsumeStatus.CONSUME_SUCCESS))
+        loop = asyncio.get_running_loop()
+        deadline = None if self._idle_timeout is None else loop.time() + self._idle_timeout
         while True:
             if state.closed:
                 raise StopAsyncIteration
@@ -172,14 +174,23 @@ class AsyncMessageStream(object):
                 try:  # again: a push may have landed before the clear
                     item = state.queue.get_nowait()
                 except queue.Empty:
+                    # Short waits: a signal that reached another thread (Ctrl-C)
+                    # only runs its Python handler once this thread wakes up.
+                    wait = _client._WAKE_INTERVAL if deadline is None else \
+                        min(_client._WAKE_INTERVAL, deadline - loop.time())
+                    if wait <= 0:
+                        raise StopAsyncIteration
+                    # asyncio.wait, not wait_for: Python 3.11's wait_for swallows a
+                    # cancellation that arrives as the event is set.
+                    waiter = asyncio.ensure_future(self._event.wait())
                     try:
-                        await asyncio.wait_for(self._event.wait(), self._idle_timeout)
-                    except asyncio.TimeoutError:
-                        raise StopAsyncIteration from None
+                        await asyncio.wait((waiter,), timeout=wait)
                     except BaseException:
                         # Cancelled (Ctrl-C under asyncio.run) while waiting.
                         self._abandon()
                         raise
+                    finally:
+                        waiter.cancel()
                     continue
             if item is _client._CLOSED:
                 state.queue.put(item)

@@ -524,6 +524,10 @@ class _Client(_Handle):
 
     def __init__(self) -> None:
         self._state_lock = threading.Lock()
+        # Serializes shutdowns (a stream's, the exit hook's, the program's): the
+        # second waits for the first, then finds nothing to do. Callbacks never
+        # take it, so holding it while the library waits for them is safe.
+        self._shutdown_lock = threading.Lock()
         self._started = False
 
     def _set(self, what: str, *args: Any) -> None:
@@ -557,16 +561,17 @@ class _Client(_Handle):
             raise RocketMQException('%s.shutdown() called from one of its own callbacks: the '
                                     'library waits for callbacks to return, so this would never '
                                     'end' % type(self).__name__)
-        if not self._started:
-            return
-        self._before_shutdown()
-        # No Python lock is held here: the library waits for running callbacks,
-        # and they may need any of them.
-        status = getattr(dll, self._shutdown_fn)(self._h())
-        with self._state_lock:
-            self._started = False
-        _mark_running(self, False)
-        ffi_check(status)
+        with self._shutdown_lock:
+            if not self._started or self._handle is None:
+                return
+            self._before_shutdown()
+            # No lock a callback could need is held here: the library waits for
+            # running callbacks.
+            status = getattr(dll, self._shutdown_fn)(self._handle)
+            with self._state_lock:
+                self._started = False
+            _mark_running(self, False)
+            ffi_check(status)
 
     def _before_shutdown(self) -> None:
         pass
@@ -578,7 +583,8 @@ class _Client(_Handle):
         try:
             self.shutdown()
         finally:
-            self._destroy()
+            with self._shutdown_lock:
+                self._destroy()
 
     @property
     def started(self) -> bool:

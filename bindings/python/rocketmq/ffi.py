@@ -474,6 +474,29 @@ dll = _Library()
 _funcs: Dict[str, Any] = {}
 
 
+# Process-directed signals a Python program handles. The Go runtime gives every
+# thread it creates the signal mask of the thread that loaded the library, so
+# loading with these blocked keeps them off the library's threads: the kernel
+# then delivers them to a Python thread, normally the main one. Otherwise a
+# Ctrl-C that lands on a library thread runs Python's C handler there (on a Go
+# stack, without SA_ONSTACK) and leaves the main thread asleep: an asyncio loop
+# waiting in select() would not see it until something else woke it.
+_SIGNALS_FOR_PYTHON = ('SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM')
+
+
+def _dlopen_keeping_signals_off_library_threads(path: str) -> ctypes.CDLL:
+    import signal
+    mask_fn = getattr(signal, 'pthread_sigmask', None)
+    if mask_fn is None:  # Windows
+        return ctypes.CDLL(path)
+    blocked = {getattr(signal, name) for name in _SIGNALS_FOR_PYTHON if hasattr(signal, name)}
+    previous = mask_fn(signal.SIG_BLOCK, blocked)
+    try:
+        return ctypes.CDLL(path)
+    finally:
+        mask_fn(signal.SIG_SETMASK, previous)
+
+
 def load() -> Dict[str, Any]:
     """Loads the library now (idempotent); returns its configured functions."""
     if _state['cdll'] is not None:
@@ -484,7 +507,7 @@ def load() -> Dict[str, Any]:
                 raise LibraryUnusableAfterFork('librocketmq was loaded before this process forked')
             path = _state['path']
             try:
-                cdll = ctypes.CDLL(path)
+                cdll = _dlopen_keeping_signals_off_library_threads(path)
             except OSError as exc:
                 raise ImportError('cannot load librocketmq from %s (found via %s): %s'
                                   % (path, _state['source'], exc)) from exc

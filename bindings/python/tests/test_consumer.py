@@ -384,6 +384,37 @@ def test_ctrl_c_stops_a_listen_loop(producer, namesrv, topic) -> None:
     assert b'interrupted False' in out, out
 
 
+def test_ctrl_c_stops_an_async_listen_loop(producer, namesrv, topic) -> None:
+    send(producer, topic, b'first')
+    code = textwrap.dedent('''
+        import asyncio
+        from rocketmq import aio
+
+        async def main():
+            c = aio.PushConsumer(%r, name_server_address=%r)
+            async for msg in c.listen(%r):
+                print("got", msg.body, flush=True)
+
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+    ''' % (unique('ctrlc_aio_group'), namesrv, topic))
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    proc = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith(b'got'), line + proc.stdout.read()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert out.strip().endswith(b'interrupted'), out
+
+
 # ---- process exit ---------------------------------------------------------------------------
 
 def test_exit_with_running_and_failed_consumers_is_clean(namesrv, topic) -> None:
