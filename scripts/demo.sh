@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds everything and runs the demo: a dev broker, then a producer and a consumer
-# exchanging messages through it. Installs what the build needs on Debian first.
+# Builds everything and runs the demo: a dev broker, then producers and consumers in C and
+# Python (over librocketmq.so) and Apache's Go client exchanging messages through it.
+# Installs what the build needs on Debian first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,14 @@ done
 namesrv=$(cat "$ready")
 echo "name server at $namesrv"
 
-echo "== Apache's Go client (rocketmq-client-go v2) produces and consumes through it"
+echo "== C: a producer sends 20 messages and a push consumer receives each once (librocketmq.so)"
+build/push_consumer "$namesrv"
+
+echo "== Python: the rocketmq package over the same library sends and receives"
+ROCKETMQ_LIBRARY="$PWD/build/lib/librocketmq.so" PYTHONPATH="$PWD/bindings/python" \
+  /usr/bin/python3 bindings/python/examples/demo.py "$namesrv"
+
+echo "== Apache's Go client (rocketmq-client-go v2) against the same dev broker"
 (cd interop && go run ./cmd/demo -namesrv "$namesrv" -topic DemoTopic -n 10)
 
 echo "== demo finished"
