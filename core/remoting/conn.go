@@ -225,7 +225,8 @@ func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) 
 	} else {
 		cl.timer.Reset(time.Until(deadline))
 	}
-	defer cl.timer.Stop()
+	// Every path stops the timer before the call goes back to the pool: a Stop after the
+	// Put could stop the timer of the next caller that took this call.
 	select {
 	case r := <-cl.ch:
 		cl.timer.Stop()
@@ -245,6 +246,9 @@ func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) 
 func (c *Conn) abandon(opaque int32, cl *call) {
 	if !c.take(opaque, cl) {
 		<-cl.ch
+	}
+	if cl.timer != nil {
+		cl.timer.Stop()
 	}
 	callPool.Put(cl)
 }

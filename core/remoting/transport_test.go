@@ -302,3 +302,40 @@ func TestNoGoroutineSurvivesClose(t *testing.T) {
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), base, "goroutines left after Close")
 }
+
+// Pooled calls carry their timers: a call given up (cancelled or timed out) must not stop
+// the timer of the next call that reuses it, or that call would wait forever for a peer
+// that never answers. The race this guards against (a Stop after the Put) has a window
+// too narrow to hit reliably; this stresses the reuse paths and bounds every call.
+func TestReusedCallsKeepTheirTimeouts(t *testing.T) {
+	_, addr, _ := echoServer(t)
+	c := newTestClient(t, ClientOptions{})
+	done := make(chan error, 400)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				ctx, cancel := context.WithCancel(context.Background())
+				if (g+i)%2 == 0 {
+					cancel() // given up at once: the ctx.Done path
+				}
+				_, err := c.InvokeSync(ctx, addr, NewRequest(2, nil, nil), 20*time.Millisecond)
+				cancel()
+				done <- err
+			}
+		}(g)
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a call never returned: its timeout was lost")
+	}
+	close(done)
+	for err := range done {
+		assert.Error(t, err)
+	}
+}
