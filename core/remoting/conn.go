@@ -225,8 +225,7 @@ func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) 
 	} else {
 		cl.timer.Reset(time.Until(deadline))
 	}
-	// Every path stops the timer before the call goes back to the pool: a Stop after the
-	// Put could stop the timer of the next caller that took this call.
+	defer cl.timer.Stop()
 	select {
 	case r := <-cl.ch:
 		cl.timer.Stop()
@@ -246,9 +245,6 @@ func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) 
 func (c *Conn) abandon(opaque int32, cl *call) {
 	if !c.take(opaque, cl) {
 		<-cl.ch
-	}
-	if cl.timer != nil {
-		cl.timer.Stop()
 	}
 	callPool.Put(cl)
 }
