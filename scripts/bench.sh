@@ -39,7 +39,14 @@
 #   BENCH_RSS_BACKLOG  messages of the memory figure's backlog, 0 skips it [1000000]
 #   BENCH_RSS_SIZE   their body size [100]
 #   BENCH_CONSUME_TIMEOUT  seconds a consumer may take to receive its messages [120]
+#   BENCH_PYTHON     0 skips the Python side [1]
+#   BENCH_PYTHON_N   messages per mode of bench/python/throughput.py [20000]
+#   BENCH_PYTHON_SIZE  its body size, one of BENCH_SIZES for the ratios [100]
 # Results go to $BENCH_BUILD_DIR/bench/ (figures per round, results.md, logs).
+#
+# The Python side (a fresh dev broker) runs bench/python/throughput.py over the library
+# just built, BENCH_ROUNDS times, and sets its medians beside Apache's Go client's figures
+# of the same run (sync, async, push consume).
 #
 # Each round starts every contender afresh, in a rotated order, and the table takes
 # medians: on a small shared machine one contender's run can be disturbed by anything
@@ -247,6 +254,22 @@ if [[ $consumer == 1 ]]; then
     stop_broker
   fi
 fi
+
+if [[ ${BENCH_PYTHON:-1} == 1 ]]; then
+  pyout=$out/python
+  mkdir -p "$pyout"
+  py_size=${BENCH_PYTHON_SIZE:-100}
+  echo "== python: a fresh dev broker, bench/python/throughput.py, ${BENCH_PYTHON_N:-20000} messages of $py_size B per mode"
+  start_broker devbroker-python
+  for ((r = 1; r <= rounds; r++)); do
+    echo "== python round $r/$rounds"
+    ROCKETMQ_LIBRARY=$build/lib/librocketmq.so /usr/bin/python3 bench/python/throughput.py \
+      -n "${BENCH_PYTHON_N:-20000}" --size "$py_size" --namesrv "$namesrv" --json \
+      >"$pyout/python-$py_size-r$r.json" \
+      || { echo "bench: the Python benchmark failed (round $r)" >&2; exit 1; }
+  done
+  stop_broker
+fi
 trap - EXIT
 
 gotest=()
@@ -268,5 +291,9 @@ if [[ $consumer == 1 ]]; then
   "$gocbench" report -dir "$cout" -sizes "${sizes// /,}" -rss-size "$rss_arg" -backlog "$rss_backlog" \
     -stored "$consume_n" -rate "$lat_rate" -markdown "$out/consumer-results.md"
 fi
+if [[ ${BENCH_PYTHON:-1} == 1 ]]; then
+  /usr/bin/python3 bench/python/report.py "$out" "$py_size" "$out/python-results.md"
+fi
 echo
-echo "bench: done in $((SECONDS - started)) s; figures in $out (results.md, consumer-results.md: the tables as Markdown)"
+echo "bench: done in $((SECONDS - started)) s; figures in $out (results.md, consumer-results.md," \
+  "python-results.md: the tables as Markdown)"

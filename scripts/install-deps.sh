@@ -2,7 +2,8 @@
 # Installs what building and testing librocketmq-go needs on Debian 12, with Go
 # already on the machine: cmake, build-essential (gcc, g++, make and the libc
 # headers cgo needs), binutils (nm), and Debian's python3 and pytest (used as
-# /usr/bin/python3; no pip).
+# /usr/bin/python3) with pip, setuptools and wheel for the binding's packaging tests
+# (offline: pip installs the local checkout only).
 #
 # Idempotent: when every tool is already present it touches nothing, and it
 # runs `apt-get update` only when something has to be installed.
@@ -19,6 +20,9 @@ want=(
   "binutils:nm"
   "python3:/usr/bin/python3"
   "python3-pytest:dpkg"
+  "python3-pip:dpkg"
+  "python3-setuptools:dpkg"
+  "python3-wheel:dpkg"
 )
 
 missing=()

@@ -7,13 +7,13 @@ import os
 import subprocess
 import sys
 
-from conftest import PACKAGE_ROOT, requires_producer
+from conftest import PACKAGE_ROOT, REPO, requires_producer
 
 pytestmark = requires_producer
 
 
 def test_benchmark_runs(namesrv: str) -> None:
-    proc = subprocess.run([sys.executable, str(PACKAGE_ROOT / 'benchmarks' / 'throughput.py'),
+    proc = subprocess.run([sys.executable, str(REPO / 'bench' / 'python' / 'throughput.py'),
                            '-n', '256', '--namesrv', namesrv, '--json'],
                           env=dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT)),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)

@@ -1,12 +1,13 @@
 """Send and consume throughput of the Python binding over librocketmq.
 
-    ROCKETMQ_LIBRARY=build/lib/librocketmq.so PYTHONPATH=bindings/python \\
-        /usr/bin/python3 bindings/python/benchmarks/throughput.py [-n 20000] [--size 100] [--json]
+    ROCKETMQ_LIBRARY=build/lib/librocketmq.so \\
+        /usr/bin/python3 bench/python/throughput.py [-n 20000] [--size 100] [--json]
 
 Starts build/bin/rocketmq-devbroker on free ports (or uses --namesrv) and
 prints messages per second for each send mode, then for consuming what was
 sent (push and pull consumers, when the library exports them). Each mode uses
-its own topic, so counts are exact.
+its own topic, so counts are exact. scripts/bench.sh runs it beside Apache's Go
+client and reports the ratios.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Dict, List
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-REPO = HERE.parent.parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(REPO / 'bindings' / 'python'))  # this checkout's package
 
 from rocketmq import aio, ffi  # noqa: E402
 from rocketmq.client import Message, Producer, PullConsumer, PullStatus, PushConsumer  # noqa: E402
