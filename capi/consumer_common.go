@@ -1,7 +1,7 @@
 package main
 
-// What the push and pull consumers share: the client settings their
-// setters record, and how StartXConsumer turns them into a client
+// What producers and both consumers share: the client settings their
+// setters record, and how their Start turns them into a client
 // configuration.
 
 /*
@@ -10,24 +10,21 @@ package main
 import "C"
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/rocketmq-go/librocketmq/core/acl"
 	"github.com/rocketmq-go/librocketmq/core/client"
 	"github.com/rocketmq-go/librocketmq/core/log"
-	"github.com/rocketmq-go/librocketmq/core/remoting"
 	"github.com/rocketmq-go/librocketmq/core/route"
 	"github.com/rocketmq-go/librocketmq/core/tlsconfig"
 )
 
-// clientSettings are the connection settings of a consumer, recorded by its
-// setters and read once by its Start.
+// clientSettings are the connection settings of a producer or consumer,
+// recorded by its setters and read once by its Start.
 type clientSettings struct {
 	// addrs is NAMESRV_ADDR's list from creation (upstream reads it in its
 	// constructor) until an address is set; envErr is why NAMESRV_ADDR was
@@ -50,41 +47,36 @@ func newClientSettings() clientSettings {
 	return s
 }
 
-// clientConfig reads what only exists at start: the address server's list
-// and the TLS files. setter names the address setter in the error text.
+// clientConfig reads the TLS files, which only count at start. The
+// address server, when the domain is what names the name servers, is
+// asked by the client's Start, and again periodically while it runs.
+// setter and domainSetter name the setters in the error text.
 func (s clientSettings) clientConfig(setter, domainSetter string) (client.Config, error) {
-	addrs := s.addrs
+	cfg := client.Config{NameServerAddrs: s.addrs, InstanceName: s.instance, Logger: log.Logger()}
 	switch {
-	case len(addrs) > 0:
+	case len(s.addrs) > 0:
 	case s.envErr != nil:
 		return client.Config{}, s.envErr
 	case s.domain != "":
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		found, err := route.LookupNameServers(ctx, s.domain, nil)
-		cancel()
-		if err != nil {
-			return client.Config{}, fmt.Errorf("no name server address: %w", err)
-		}
-		addrs = found
+		cfg.NameServerDomain = s.domain
 	default:
 		return client.Config{}, fmt.Errorf("no name server address: set one with %s, "+
 			"the NAMESRV_ADDR environment variable or %s", setter, domainSetter)
 	}
-	var opts remoting.ClientOptions
 	if s.ssl {
 		tc, err := tlsconfig.Load(s.sslFile)
 		if err != nil {
 			return client.Config{}, fmt.Errorf("SSL is on, but: %w", err)
 		}
-		opts.TLS = tc
+		cfg.Remoting.TLS = tc
 	}
 	if s.creds.Valid() {
-		opts.BeforeRequest = acl.Hook(s.creds)
+		cfg.Remoting.BeforeRequest = acl.Hook(s.creds)
 	}
-	return client.Config{NameServerAddrs: addrs, InstanceName: s.instance, Remoting: opts, Logger: log.Logger()}, nil
+	return cfg, nil
 }
 
-// The setters both consumers share; each returns a status for the caller's
+// The setters producers and consumers share; each returns a status for the caller's
 // guard, after the caller has checked the object and its state.
 
 func setNameServerAddress(c call, s *clientSettings, namesrv *C.cchar_t, fail status) status {
@@ -121,7 +113,8 @@ func setNameServerDomain(c call, s *clientSettings, domain *C.cchar_t, fail stat
 	return C.OK
 }
 
-func setCredentials(c call, s *clientSettings, accessKey, secretKey, channel *C.cchar_t) status {
+// channelName is the header's name of the channel parameter, for the error text.
+func setCredentials(c call, s *clientSettings, accessKey, secretKey *C.cchar_t, channelName string, channel *C.cchar_t) status {
 	ak, ok := cStringArg(c, "accessKey", accessKey)
 	if !ok {
 		return C.NULL_POINTER
@@ -130,7 +123,7 @@ func setCredentials(c call, s *clientSettings, accessKey, secretKey, channel *C.
 	if !ok {
 		return C.NULL_POINTER
 	}
-	ch, ok := cStringArg(c, "channel", channel)
+	ch, ok := cStringArg(c, channelName, channel)
 	if !ok {
 		return C.NULL_POINTER
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -355,4 +357,52 @@ func TestPullConsumer(t *testing.T) {
 	if st, _, _, _, _ := testPullFields(r); st != 4 {
 		t.Errorf("pull after shutdown: status %d", st)
 	}
+}
+
+// A consumer named only by its name server domain asks the address server at start.
+func TestConsumersFindTheirNameServerByDomain(t *testing.T) {
+	b := startBroker(t, devbroker.Config{})
+	const topic = "CapiDomain"
+	b.CreateTopic(topic, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, b.NameServerAddr())
+	}))
+	defer srv.Close()
+	t.Setenv("NAMESRV_ADDR", "")
+
+	var p *cPullHandle
+	withCString("capi-pull-domain", func(g *cchar) { p = CreatePullConsumer(g) })
+	defer DestroyPullConsumer(p)
+	withCString(srv.URL+"/rocketmq/nsaddr", func(s *cchar) {
+		if rc := SetPullConsumerNameServerDomain(p, s); rc != 0 {
+			t.Fatalf("SetPullConsumerNameServerDomain = %d", rc)
+		}
+	})
+	if rc, e := onThread(func() status { return StartPullConsumer(p) }); rc != 0 {
+		t.Fatalf("StartPullConsumer = %d: %s", rc, e)
+	}
+	mqs, size := testNewQueueOut(), testNewIntOut()
+	defer testFreeAny(mqs)
+	defer testFreeAny(size)
+	if rc, e := onThread(func() status {
+		var rc status
+		withCString(topic, func(tp *cchar) { rc = FetchSubscriptionMessageQueues(p, tp, mqs, size) })
+		return rc
+	}); rc != 0 || *size != 2 {
+		t.Fatalf("FetchSubscriptionMessageQueues = %d (%d queues): %s", rc, *size, e)
+	}
+	ReleaseSubscriptionMessageQueue(*mqs)
+
+	// An address server with nothing to say fails the start, saying why.
+	empty := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer empty.Close()
+	var q *cPushHandle
+	withCString("capi-push-domain", func(g *cchar) { q = CreatePushConsumer(g) })
+	defer DestroyPushConsumer(q)
+	withCString(empty.URL+"/rocketmq/nsaddr", func(s *cchar) { SetPushConsumerNameServerDomain(q, s) })
+	withCString(topic, func(tp *cchar) { withCString("*", func(e *cchar) { Subscribe(q, tp, e) }) })
+	RegisterMessageCallback(q, ctCallback())
+	expectRC(t, "empty address server", 20, "StartPushConsumer", "no name server address", func() status {
+		return StartPushConsumer(q)
+	})
 }

@@ -11,25 +11,17 @@ package main
 import "C"
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 	"unsafe"
 
-	"github.com/rocketmq-go/librocketmq/core/acl"
-	"github.com/rocketmq-go/librocketmq/core/client"
 	"github.com/rocketmq-go/librocketmq/core/log"
 	"github.com/rocketmq-go/librocketmq/core/producer"
-	"github.com/rocketmq-go/librocketmq/core/remoting"
-	"github.com/rocketmq-go/librocketmq/core/route"
-	"github.com/rocketmq-go/librocketmq/core/tlsconfig"
 )
 
 // producerKind is the Create* function a producer came from. Orderly
@@ -67,24 +59,14 @@ func (s producerState) String() string {
 // producerSettings are what the setters record. StartProducer reads them
 // once; the setters refuse changes after it, which could no longer apply.
 type producerSettings struct {
-	group string
-	// addrs is the name server list: NAMESRV_ADDR's at creation (read then,
-	// as upstream reads it in its constructor) until an address is set.
-	// envErr is why NAMESRV_ADDR could not be used, reported by Start only
-	// if nothing replaced it.
-	addrs         []string
-	envErr        error
-	domain        string
-	instance      string
-	creds         acl.Credentials
+	clientSettings
+	group         string
 	sendTimeout   time.Duration
 	compressLevel int
 	levelSet      bool
 	compressOver  int
 	maxSize       int
 	trace         bool
-	ssl           bool
-	sslFile       string
 }
 
 // cProducer is the object behind a CProducer* handle.
@@ -103,7 +85,6 @@ type cProducer struct {
 	state     producerState
 	set       producerSettings
 	core      *producer.Producer
-	resolver  *route.DomainResolver
 	version   *C.char // ShowProducerVersion's text, freed by Destroy
 
 	gate callbackGate
@@ -156,11 +137,8 @@ func createProducer(c call, groupID *C.cchar_t, kind producerKind, checker C.CLo
 		return nil
 	}
 	cp := &cProducer{kind: kind, checker: checker, checkerData: checkerData}
+	cp.set.clientSettings = newClientSettings()
 	cp.set.group = group
-	cp.set.addrs, cp.set.envErr = route.NameServerFromEnv()
-	if cp.set.envErr != nil {
-		cp.set.envErr = fmt.Errorf("%s=%q: %w", route.EnvNameServerAddr, os.Getenv(route.EnvNameServerAddr), cp.set.envErr)
-	}
 	text := versionText()
 	cp.version = C.CString(text[:min(len(text), C.MAX_SDK_VERSION_LENGTH-1)])
 	cp.handle = newHandle(cp)
@@ -256,17 +234,8 @@ func (cp *cProducer) start() error {
 	if err := p.Start(); err != nil {
 		return err
 	}
-	var resolver *route.DomainResolver
-	if len(cfg.Client.NameServerAddrs) > 0 && s.domain != "" && len(s.addrs) == 0 {
-		resolver = route.NewDomainResolver(p.NameServer(), route.DomainResolverConfig{Domain: s.domain})
-		// Its first lookup repeats the one config made; a failure now only
-		// means the list config found stays until a later lookup succeeds.
-		if err := resolver.Start(context.Background()); err != nil {
-			log.Warn("name server lookup failed", "domain", s.domain, "err", err)
-		}
-	}
 	cp.mu.Lock()
-	cp.core, cp.resolver, cp.state = p, resolver, stateRunning
+	cp.core, cp.state = p, stateRunning
 	cp.mu.Unlock()
 	return nil
 }
@@ -291,36 +260,9 @@ func (cp *cProducer) config(s producerSettings) (producer.Config, error) {
 	if cp.kind == kindTransaction {
 		cfg.Checker = cp.check
 	}
-	addrs := s.addrs
-	switch {
-	case len(addrs) > 0:
-	case s.envErr != nil:
-		return cfg, s.envErr
-	case s.domain != "":
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		found, err := route.LookupNameServers(ctx, s.domain, nil)
-		cancel()
-		if err != nil {
-			return cfg, fmt.Errorf("no name server address: %w", err)
-		}
-		addrs = found
-	default:
-		return cfg, errors.New("no name server address: set one with SetProducerNameServerAddress, " +
-			"the NAMESRV_ADDR environment variable or SetProducerNameServerDomain")
-	}
-	var opts remoting.ClientOptions
-	if s.ssl {
-		tc, err := tlsconfig.Load(s.sslFile)
-		if err != nil {
-			return cfg, fmt.Errorf("SSL is on, but: %w", err)
-		}
-		opts.TLS = tc
-	}
-	if s.creds.Valid() {
-		opts.BeforeRequest = acl.Hook(s.creds)
-	}
-	cfg.Client = client.Config{NameServerAddrs: addrs, InstanceName: s.instance, Remoting: opts, Logger: log.Logger()}
-	return cfg, nil
+	cl, err := s.clientConfig("SetProducerNameServerAddress", "SetProducerNameServerDomain")
+	cfg.Client = cl
+	return cfg, err
 }
 
 //export ShutdownProducer
@@ -359,11 +301,8 @@ func ShutdownProducer(producer *C.CProducer) C.int {
 func (cp *cProducer) shutdown() {
 	cp.mu.Lock()
 	cp.state = stateShutdown
-	p, resolver := cp.core, cp.resolver
+	p := cp.core
 	cp.mu.Unlock()
-	if resolver != nil {
-		resolver.Stop()
-	}
 	// The core fails every send still pending and gives each accepted async
 	// send its callback; it stops waiting for slow callbacks after a while
 	// (ErrShutdownTimeout), but CProducer.h promises that none runs once
@@ -462,41 +401,14 @@ func withProducer(fn string, p *C.CProducer, f func(c call) status) C.int {
 //export SetProducerNameServerAddress
 func SetProducerNameServerAddress(producer *C.CProducer, namesrv *C.cchar_t) C.int {
 	return setProducer("SetProducerNameServerAddress", producer, func(c call, s *producerSettings) status {
-		v, ok := cStringArg(c, "namesrv", namesrv)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		v = strings.TrimPrefix(strings.TrimSpace(v), "http://")
-		if v == "" {
-			// No address: the domain, if any, decides, as upstream's empty
-			// address does.
-			s.addrs, s.envErr = nil, nil
-			return C.OK
-		}
-		addrs, err := route.ParseAddrs(v)
-		if err != nil {
-			return c.fail(C.PRODUCER_START_FAILED, err)
-		}
-		s.addrs, s.envErr = addrs, nil
-		return C.OK
+		return setNameServerAddress(c, &s.clientSettings, namesrv, C.PRODUCER_START_FAILED)
 	})
 }
 
 //export SetProducerNameServerDomain
 func SetProducerNameServerDomain(producer *C.CProducer, domain *C.cchar_t) C.int {
 	return setProducer("SetProducerNameServerDomain", producer, func(c call, s *producerSettings) status {
-		v, ok := cStringArg(c, "domain", domain)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		v = strings.TrimSpace(v)
-		if v != "" {
-			if _, err := route.NameServerURL(v); err != nil {
-				return c.fail(C.PRODUCER_START_FAILED, err)
-			}
-		}
-		s.domain = v
-		return C.OK
+		return setNameServerDomain(c, &s.clientSettings, domain, C.PRODUCER_START_FAILED)
 	})
 }
 
@@ -527,21 +439,7 @@ func SetProducerInstanceName(producer *C.CProducer, instanceName *C.cchar_t) C.i
 //export SetProducerSessionCredentials
 func SetProducerSessionCredentials(producer *C.CProducer, accessKey, secretKey, onsChannel *C.cchar_t) C.int {
 	return setProducer("SetProducerSessionCredentials", producer, func(c call, s *producerSettings) status {
-		ak, ok := cStringArg(c, "accessKey", accessKey)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		sk, ok := cStringArg(c, "secretKey", secretKey)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		ch, ok := cStringArg(c, "onsChannel", onsChannel)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		// Empty keys turn signing off again.
-		s.creds = acl.Credentials{AccessKey: ak, SecretKey: sk, Channel: ch}
-		return C.OK
+		return setCredentials(c, &s.clientSettings, accessKey, secretKey, "onsChannel", onsChannel)
 	})
 }
 

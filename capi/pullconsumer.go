@@ -259,7 +259,7 @@ func SetPullConsumerNameServerDomain(consumer *C.CPullConsumer, domain *C.cchar_
 //export SetPullConsumerSessionCredentials
 func SetPullConsumerSessionCredentials(consumer *C.CPullConsumer, accessKey, secretKey, channel *C.cchar_t) C.int {
 	return setPull("SetPullConsumerSessionCredentials", consumer, func(c call, s *pullSettings) status {
-		return setCredentials(c, &s.clientSettings, accessKey, secretKey, channel)
+		return setCredentials(c, &s.clientSettings, accessKey, secretKey, "channel", channel)
 	})
 }
 

@@ -485,7 +485,7 @@ func SetPushConsumerInstanceName(consumer *C.CPushConsumer, instanceName *C.ccha
 //export SetPushConsumerSessionCredentials
 func SetPushConsumerSessionCredentials(consumer *C.CPushConsumer, accessKey, secretKey, channel *C.cchar_t) C.int {
 	return setPush("SetPushConsumerSessionCredentials", consumer, func(c call, s *pushSettings) status {
-		return setCredentials(c, &s.clientSettings, accessKey, secretKey, channel)
+		return setCredentials(c, &s.clientSettings, accessKey, secretKey, "channel", channel)
 	})
 }
 

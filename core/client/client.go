@@ -19,6 +19,12 @@ import (
 type Config struct {
 	// NameServerAddrs are the name servers to ask for routes.
 	NameServerAddrs []string
+	// NameServerDomain, used when NameServerAddrs is empty, is an address server (a
+	// SetProducerNameServerDomain argument, see route.NameServerURL) that Start asks for
+	// the list, and asks again every NameServerDomainInterval while the client runs
+	// (default route.DefaultDomainRefreshInterval), as upstream's clients do.
+	NameServerDomain         string
+	NameServerDomainInterval time.Duration
 	// InstanceName is part of the client id (default "DEFAULT", as upstream).
 	InstanceName string
 	// ClientIP is the address in the client id (default: the first non-loopback IPv4).
@@ -128,6 +134,7 @@ type Client struct {
 	closed    bool
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
+	resolver  *route.DomainResolver // nil without NameServerDomain
 }
 
 // New returns a client that is not yet started.
@@ -168,7 +175,8 @@ func (c *Client) NameServer() *route.NameServer { return c.ns }
 // RequestTimeout is the timeout for housekeeping calls.
 func (c *Client) RequestTimeout() time.Duration { return c.cfg.RequestTimeout }
 
-// Start begins heartbeats and route refreshes. It fails if there is no name server.
+// Start begins heartbeats and route refreshes. It fails if there is no name server: none
+// set, and none from the address server when a domain is set.
 func (c *Client) Start() error {
 	c.lifecycle.Lock()
 	defer c.lifecycle.Unlock()
@@ -177,6 +185,10 @@ func (c *Client) Start() error {
 		return errors.New("client: already shut down")
 	case c.started:
 		return nil
+	case len(c.ns.Addrs()) == 0 && c.cfg.NameServerDomain != "":
+		if err := c.startResolver(); err != nil {
+			return err
+		}
 	case len(c.ns.Addrs()) == 0:
 		return errors.New("client: no name server address set")
 	}
@@ -186,6 +198,27 @@ func (c *Client) Start() error {
 	c.wg.Add(2)
 	go c.every(ctx, c.cfg.HeartbeatInterval, func(ctx context.Context) { _ = c.SendHeartbeat(ctx) })
 	go c.every(ctx, c.cfg.RouteRefreshInterval, c.refreshRoutes)
+	return nil
+}
+
+// startResolver fills the name server list from the address server and keeps it in step.
+// Without a first list the client cannot work, so a failed first lookup fails Start.
+func (c *Client) startResolver() error {
+	r := route.NewDomainResolver(c.ns, route.DomainResolverConfig{
+		Domain:   c.cfg.NameServerDomain,
+		Interval: c.cfg.NameServerDomainInterval,
+		OnError: func(err error) {
+			c.log.Warn("name server lookup failed", "domain", c.cfg.NameServerDomain, "err", err)
+		},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.RequestTimeout)
+	err := r.Start(ctx)
+	cancel()
+	if len(c.ns.Addrs()) == 0 {
+		r.Stop()
+		return fmt.Errorf("client: no name server address: %w", err)
+	}
+	c.resolver = r
 	return nil
 }
 
@@ -214,6 +247,9 @@ func (c *Client) Shutdown() {
 	c.closed = true
 	if c.cancel != nil {
 		c.cancel()
+	}
+	if c.resolver != nil {
+		c.resolver.Stop()
 	}
 	c.wg.Wait()
 	if c.started {
