@@ -11,7 +11,6 @@ package main
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -35,27 +34,6 @@ const (
 	kindTransaction
 )
 
-type producerState int
-
-const (
-	stateCreated producerState = iota
-	stateRunning
-	stateShutdown
-	stateDestroyed
-)
-
-func (s producerState) String() string {
-	switch s {
-	case stateCreated:
-		return "not started"
-	case stateRunning:
-		return "running"
-	case stateShutdown:
-		return "shut down"
-	}
-	return "destroyed"
-}
-
 // producerSettings are what the setters record. StartProducer reads them
 // once; the setters refuse changes after it, which could no longer apply.
 type producerSettings struct {
@@ -71,23 +49,16 @@ type producerSettings struct {
 
 // cProducer is the object behind a CProducer* handle.
 type cProducer struct {
+	object[producerSettings]
+
 	// Fixed at creation.
-	handle      unsafe.Pointer
 	kind        producerKind
 	checker     C.CLocalTransactionCheckerCallback
 	checkerData uintptr
 
-	// lifecycle serialises Start, Shutdown and Destroy, which can take
-	// seconds. mu guards the fields below it and is only held briefly, so
-	// sends and setters never wait behind a Start or a Shutdown.
-	lifecycle sync.Mutex
-	mu        sync.Mutex
-	state     producerState
-	set       producerSettings
-	core      *producer.Producer
-	version   *C.char // ShowProducerVersion's text, freed by Destroy
-
-	gate callbackGate
+	// Guarded by mu.
+	core    *producer.Producer
+	version *C.char // ShowProducerVersion's text, freed by Destroy
 }
 
 // producerArg resolves a CProducer* argument, recording why it is not
@@ -137,6 +108,7 @@ func createProducer(c call, groupID *C.cchar_t, kind producerKind, checker C.CLo
 		return nil
 	}
 	cp := &cProducer{kind: kind, checker: checker, checkerData: checkerData}
+	cp.what = "producer"
 	cp.set.clientSettings = newClientSettings()
 	cp.set.group = group
 	text := versionText()
@@ -210,34 +182,23 @@ func StartProducer(producer *C.CProducer) C.int {
 }
 
 func (cp *cProducer) start() error {
-	cp.lifecycle.Lock()
-	defer cp.lifecycle.Unlock()
-	cp.mu.Lock()
-	state, s := cp.state, cp.set
-	cp.mu.Unlock()
-	switch state {
-	case stateRunning:
-		return nil // as upstream: a second start is a no-op
-	case stateShutdown:
-		return errors.New("the producer is shut down and cannot start again; create a new one")
-	case stateDestroyed:
-		return errors.New("the producer is destroyed")
-	}
-	cfg, err := cp.config(s)
-	if err != nil {
-		return err
-	}
-	p, err := producer.New(cfg)
-	if err != nil {
-		return err
-	}
-	if err := p.Start(); err != nil {
-		return err
-	}
-	cp.mu.Lock()
-	cp.core, cp.state = p, stateRunning
-	cp.mu.Unlock()
-	return nil
+	return cp.object.start(func(s producerSettings) error {
+		cfg, err := cp.config(s)
+		if err != nil {
+			return err
+		}
+		p, err := producer.New(cfg)
+		if err != nil {
+			return err
+		}
+		if err := p.Start(); err != nil {
+			return err
+		}
+		cp.mu.Lock()
+		cp.core = p
+		cp.mu.Unlock()
+		return nil
+	})
 }
 
 // config turns the settings into the core's configuration, reading what
@@ -276,14 +237,7 @@ func ShutdownProducer(producer *C.CProducer) C.int {
 			c.errorf("called from a callback of this producer, which it would wait for; shut it down from another thread")
 			return C.PRODUCER_START_FAILED
 		}
-		cp.lifecycle.Lock()
-		defer cp.lifecycle.Unlock()
-		cp.mu.Lock()
-		state := cp.state
-		cp.mu.Unlock()
-		switch state {
-		case stateCreated:
-			return C.OK // nothing to stop; it may still be started
+		switch cp.shutdown(cp.stop) {
 		case stateShutdown:
 			c.errorf("the producer is already shut down")
 			return C.PRODUCER_START_FAILED
@@ -291,16 +245,16 @@ func ShutdownProducer(producer *C.CProducer) C.int {
 			c.errorf("producer %p is not valid: already destroyed", producer)
 			return C.NULL_POINTER
 		}
-		cp.shutdown()
+		// Running, and now stopped; or not started, with nothing to stop
+		// and still startable.
 		return C.OK
 	})
 }
 
-// shutdown stops a running producer and returns once none of its callbacks
-// can run any more. The caller holds lifecycle.
-func (cp *cProducer) shutdown() {
+// stop shuts the core down and returns once none of the producer's
+// callbacks can run any more.
+func (cp *cProducer) stop() {
 	cp.mu.Lock()
-	cp.state = stateShutdown
 	p := cp.core
 	cp.mu.Unlock()
 	// The core fails every send still pending and gives each accepted async
@@ -324,25 +278,10 @@ func DestroyProducer(producer *C.CProducer) C.int {
 			c.errorf("called from a callback of this producer, which it would wait for; destroy it from another thread")
 			return C.NULL_POINTER
 		}
-		cp.lifecycle.Lock()
-		defer cp.lifecycle.Unlock()
-		cp.mu.Lock()
-		state := cp.state
-		cp.mu.Unlock()
-		switch state {
-		case stateDestroyed:
-			c.errorf("producer %p is not valid: already destroyed", producer)
-			return C.NULL_POINTER
-		case stateRunning:
-			cp.shutdown()
-		}
-		deleteHandle[*cProducer](cp.handle)
-		cp.mu.Lock()
-		cp.state = stateDestroyed
-		C.free(unsafe.Pointer(cp.version))
-		cp.version = nil
-		cp.mu.Unlock()
-		return C.OK
+		return cp.destroy(c, cp.stop, func() {
+			C.free(unsafe.Pointer(cp.version))
+			cp.version = nil
+		})
 	})
 }
 
@@ -377,13 +316,9 @@ func setProducer(fn string, p *C.CProducer, apply func(c call, s *producerSettin
 		if !ok {
 			return C.NULL_POINTER
 		}
-		cp.mu.Lock()
-		defer cp.mu.Unlock()
-		if cp.state != stateCreated {
-			c.errorf("the producer is %s; settings are read by StartProducer, so set them before it", cp.state)
-			return C.PRODUCER_START_FAILED
-		}
-		return apply(c, &cp.set)
+		return cp.change(c, "StartProducer", C.PRODUCER_START_FAILED, func(s *producerSettings) status {
+			return apply(c, s)
+		})
 	})
 }
 

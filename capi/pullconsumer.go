@@ -10,8 +10,6 @@ import "C"
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"unsafe"
 
 	"github.com/rocketmq-go/librocketmq/core/consumer"
@@ -24,14 +22,11 @@ type pullSettings struct {
 
 // cPullConsumer is the object behind a CPullConsumer* handle.
 type cPullConsumer struct {
-	handle unsafe.Pointer
+	object[pullSettings]
 
-	lifecycle sync.Mutex
-	mu        sync.Mutex
-	state     producerState
-	set       pullSettings
-	core      *consumer.PullConsumer
-	groupC    *C.char
+	// Guarded by mu.
+	core   *consumer.PullConsumer
+	groupC *C.char // GetPullConsumerGroupID's answer, freed on change and by Destroy
 }
 
 // pullBatch is what CPullResult.pData holds (as a handle): the array of a
@@ -54,6 +49,7 @@ func CreatePullConsumer(groupId *C.cchar_t) *C.CPullConsumer {
 			return nil
 		}
 		pc := &cPullConsumer{}
+		pc.what = "consumer"
 		pc.set.clientSettings = newClientSettings()
 		pc.set.group = group
 		pc.handle = newHandle(pc)
@@ -76,34 +72,23 @@ func StartPullConsumer(consumer *C.CPullConsumer) C.int {
 }
 
 func (pc *cPullConsumer) start() error {
-	pc.lifecycle.Lock()
-	defer pc.lifecycle.Unlock()
-	pc.mu.Lock()
-	state, s := pc.state, pc.set
-	pc.mu.Unlock()
-	switch state {
-	case stateRunning:
+	return pc.object.start(func(s pullSettings) error {
+		cl, err := s.clientConfig("SetPullConsumerNameServerAddress", "SetPullConsumerNameServerDomain")
+		if err != nil {
+			return err
+		}
+		core, err := consumer.NewPull(consumer.PullConfig{Group: s.group, Client: cl, Logger: cl.Logger})
+		if err != nil {
+			return err
+		}
+		if err := core.Start(); err != nil {
+			return err
+		}
+		pc.mu.Lock()
+		pc.core = core
+		pc.mu.Unlock()
 		return nil
-	case stateShutdown:
-		return errors.New("the consumer is shut down and cannot start again; create a new one")
-	case stateDestroyed:
-		return errors.New("the consumer is destroyed")
-	}
-	cl, err := s.clientConfig("SetPullConsumerNameServerAddress", "SetPullConsumerNameServerDomain")
-	if err != nil {
-		return err
-	}
-	core, err := consumer.NewPull(consumer.PullConfig{Group: s.group, Client: cl, Logger: cl.Logger})
-	if err != nil {
-		return err
-	}
-	if err := core.Start(); err != nil {
-		return err
-	}
-	pc.mu.Lock()
-	pc.core, pc.state = core, stateRunning
-	pc.mu.Unlock()
-	return nil
+	})
 }
 
 //export ShutdownPullConsumer
@@ -113,25 +98,17 @@ func ShutdownPullConsumer(consumer *C.CPullConsumer) C.int {
 		if !ok {
 			return C.NULL_POINTER
 		}
-		pc.lifecycle.Lock()
-		defer pc.lifecycle.Unlock()
-		pc.shutdown()
+		// OK in every state, as upstream's.
+		pc.shutdown(pc.stop)
 		return C.OK
 	})
 }
 
-// shutdown stops a running consumer; anything else is left as it is. The
-// caller holds lifecycle.
-func (pc *cPullConsumer) shutdown() {
+func (pc *cPullConsumer) stop() {
 	pc.mu.Lock()
 	core := pc.core
-	if pc.state == stateRunning {
-		pc.state = stateShutdown
-	}
 	pc.mu.Unlock()
-	if core != nil {
-		core.Shutdown()
-	}
+	core.Shutdown()
 }
 
 //export DestroyPullConsumer
@@ -141,19 +118,10 @@ func DestroyPullConsumer(consumer *C.CPullConsumer) C.int {
 		if !ok {
 			return C.NULL_POINTER
 		}
-		pc.lifecycle.Lock()
-		defer pc.lifecycle.Unlock()
-		if _, ok := deleteHandle[*cPullConsumer](pc.handle); !ok {
-			c.errorf("consumer %p is not valid: already destroyed", consumer)
-			return C.NULL_POINTER
-		}
-		pc.shutdown()
-		pc.mu.Lock()
-		pc.state = stateDestroyed
-		C.free(unsafe.Pointer(pc.groupC))
-		pc.groupC = nil
-		pc.mu.Unlock()
-		return C.OK
+		return pc.destroy(c, pc.stop, func() {
+			C.free(unsafe.Pointer(pc.groupC))
+			pc.groupC = nil
+		})
 	})
 }
 
@@ -177,13 +145,9 @@ func setPull(fn string, p *C.CPullConsumer, apply func(c call, s *pullSettings) 
 		if !ok {
 			return C.NULL_POINTER
 		}
-		pc.mu.Lock()
-		defer pc.mu.Unlock()
-		if pc.state != stateCreated {
-			c.errorf("the consumer is %s; settings are read by StartPullConsumer, so set them before it", pc.state)
-			return C.PULLCONSUMER_START_FAILED
-		}
-		return apply(c, &pc.set)
+		return pc.change(c, "StartPullConsumer", C.PULLCONSUMER_START_FAILED, func(s *pullSettings) status {
+			return apply(c, s)
+		})
 	})
 }
 

@@ -46,19 +46,12 @@ const (
 
 // cPushConsumer is the object behind a CPushConsumer* handle.
 type cPushConsumer struct {
-	handle unsafe.Pointer
+	object[pushSettings]
 
-	// lifecycle serialises Start, Shutdown and Destroy, which can take
-	// seconds; mu guards the fields below and is held only briefly.
-	lifecycle sync.Mutex
-	mu        sync.Mutex
-	state     producerState
-	set       pushSettings
-	core      *consumer.PushConsumer
-	groupC    *C.char // GetPushConsumerGroupID's answer, freed on change and by Destroy
-	runKey    string  // its entry in running while it runs
-
-	gate callbackGate
+	// Guarded by mu.
+	core   *consumer.PushConsumer
+	groupC *C.char // GetPushConsumerGroupID's answer, freed on change and by Destroy
+	runKey string  // its entry in running while it runs
 }
 
 // running holds the group and instance of every running push consumer:
@@ -82,6 +75,7 @@ func CreatePushConsumer(groupId *C.cchar_t) *C.CPushConsumer {
 			return nil
 		}
 		pc := &cPushConsumer{}
+		pc.what = "consumer"
 		pc.set.clientSettings = newClientSettings()
 		pc.set.group = group
 		pc.set.subs = map[string]string{}
@@ -106,54 +100,43 @@ func StartPushConsumer(consumer *C.CPushConsumer) C.int {
 }
 
 func (pc *cPushConsumer) start() error {
-	pc.lifecycle.Lock()
-	defer pc.lifecycle.Unlock()
-	pc.mu.Lock()
-	state, s := pc.state, pc.set
-	pc.mu.Unlock()
-	switch state {
-	case stateRunning:
-		return nil
-	case stateShutdown:
-		return errors.New("the consumer is shut down and cannot start again; create a new one")
-	case stateDestroyed:
-		return errors.New("the consumer is destroyed")
-	}
-	if s.callback == nil {
-		return errors.New("messageListener is null: register a callback with RegisterMessageCallback " +
-			"or RegisterMessageCallbackOrderly first")
-	}
-	if s.group == "" || s.group == message.DefaultConsumerGroup {
-		return fmt.Errorf("the group %q cannot consume: set a group of your own", s.group)
-	}
-	cl, err := s.clientConfig("SetPushConsumerNameServerAddress", "SetPushConsumerNameServerDomain")
-	if err != nil {
-		return err
-	}
-	instance := s.instance
-	if instance == "" {
-		instance = "DEFAULT"
-	}
-	key := s.group + "\x00" + instance
-	runningMu.Lock()
-	taken := running[key]
-	running[key] = true
-	runningMu.Unlock()
-	if taken {
-		return fmt.Errorf("a consumer of group %q with instance name %q is already running in this process; "+
-			"give this one another instance name", s.group, instance)
-	}
-	core, err := pc.newCore(s, cl)
-	if err != nil {
+	return pc.object.start(func(s pushSettings) error {
+		if s.callback == nil {
+			return errors.New("messageListener is null: register a callback with RegisterMessageCallback " +
+				"or RegisterMessageCallbackOrderly first")
+		}
+		if s.group == "" || s.group == message.DefaultConsumerGroup {
+			return fmt.Errorf("the group %q cannot consume: set a group of your own", s.group)
+		}
+		cl, err := s.clientConfig("SetPushConsumerNameServerAddress", "SetPushConsumerNameServerDomain")
+		if err != nil {
+			return err
+		}
+		instance := s.instance
+		if instance == "" {
+			instance = "DEFAULT"
+		}
+		key := s.group + "\x00" + instance
 		runningMu.Lock()
-		delete(running, key)
+		taken := running[key]
+		running[key] = true
 		runningMu.Unlock()
-		return err
-	}
-	pc.mu.Lock()
-	pc.core, pc.runKey, pc.state = core, key, stateRunning
-	pc.mu.Unlock()
-	return nil
+		if taken {
+			return fmt.Errorf("a consumer of group %q with instance name %q is already running in this process; "+
+				"give this one another instance name", s.group, instance)
+		}
+		core, err := pc.newCore(s, cl)
+		if err != nil {
+			runningMu.Lock()
+			delete(running, key)
+			runningMu.Unlock()
+			return err
+		}
+		pc.mu.Lock()
+		pc.core, pc.runKey = core, key
+		pc.mu.Unlock()
+		return nil
+	})
 }
 
 func (pc *cPushConsumer) newCore(s pushSettings, cl client.Config) (*consumer.PushConsumer, error) {
@@ -202,28 +185,19 @@ func ShutdownPushConsumer(consumer *C.CPushConsumer) C.int {
 			c.errorf("called from a callback of this consumer, which it would wait for; shut it down from another thread")
 			return C.PUSHCONSUMER_START_FAILED
 		}
-		pc.lifecycle.Lock()
-		defer pc.lifecycle.Unlock()
-		pc.mu.Lock()
-		state := pc.state
-		pc.mu.Unlock()
-		switch state {
-		case stateDestroyed:
+		if pc.shutdown(pc.stop) == stateDestroyed {
 			c.errorf("consumer %p is not valid: already destroyed", consumer)
 			return C.NULL_POINTER
-		case stateRunning:
-			pc.shutdown()
 		}
 		// Upstream: OK also when not started or already shut down.
 		return C.OK
 	})
 }
 
-// shutdown stops a running consumer and returns once none of its callbacks
-// can run. The caller holds lifecycle.
-func (pc *cPushConsumer) shutdown() {
+// stop shuts the core down and returns once none of the consumer's
+// callbacks can run.
+func (pc *cPushConsumer) stop() {
 	pc.mu.Lock()
-	pc.state = stateShutdown
 	core, key := pc.core, pc.runKey
 	pc.mu.Unlock()
 	if err := core.Shutdown(); err != nil {
@@ -248,25 +222,10 @@ func DestroyPushConsumer(consumer *C.CPushConsumer) C.int {
 			c.errorf("called from a callback of this consumer, which it would wait for; destroy it from another thread")
 			return C.PUSHCONSUMER_START_FAILED
 		}
-		pc.lifecycle.Lock()
-		defer pc.lifecycle.Unlock()
-		pc.mu.Lock()
-		state := pc.state
-		pc.mu.Unlock()
-		switch state {
-		case stateDestroyed:
-			c.errorf("consumer %p is not valid: already destroyed", consumer)
-			return C.NULL_POINTER
-		case stateRunning:
-			pc.shutdown()
-		}
-		deleteHandle[*cPushConsumer](pc.handle)
-		pc.mu.Lock()
-		pc.state = stateDestroyed
-		C.free(unsafe.Pointer(pc.groupC))
-		pc.groupC = nil
-		pc.mu.Unlock()
-		return C.OK
+		return pc.destroy(c, pc.stop, func() {
+			C.free(unsafe.Pointer(pc.groupC))
+			pc.groupC = nil
+		})
 	})
 }
 
@@ -291,13 +250,9 @@ func setPush(fn string, p *C.CPushConsumer, apply func(c call, s *pushSettings) 
 		if !ok {
 			return C.NULL_POINTER
 		}
-		pc.mu.Lock()
-		defer pc.mu.Unlock()
-		if pc.state != stateCreated {
-			c.errorf("the consumer is %s; settings are read by StartPushConsumer, so set them before it", pc.state)
-			return C.PUSHCONSUMER_START_FAILED
-		}
-		return apply(c, &pc.set)
+		return pc.change(c, "StartPushConsumer", C.PUSHCONSUMER_START_FAILED, func(s *pushSettings) status {
+			return apply(c, s)
+		})
 	})
 }
 
