@@ -192,7 +192,9 @@ ROCKETMQCLIENT_API const char* ShowProducerVersion(CProducer* producer);
  *
  * Each returns OK, NULL_POINTER if @p producer (or a string argument) is
  * NULL, or PRODUCER_START_FAILED if the value cannot be used. Call them
- * before StartProducer().
+ * before StartProducer(): afterwards they return PRODUCER_START_FAILED and
+ * change nothing (upstream's library accepted such calls and ignored them),
+ * except the log settings, which are the process's and apply at once.
  * @{
  */
 

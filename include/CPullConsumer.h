@@ -81,7 +81,9 @@ ROCKETMQCLIENT_API const char* ShowPullConsumerVersion(CPullConsumer* consumer);
  * @name Settings
  *
  * Each returns OK, or NULL_POINTER if @p consumer (or a string argument) is
- * NULL. Call them before StartPullConsumer().
+ * NULL. Call them before StartPullConsumer(): afterwards they return
+ * PULLCONSUMER_START_FAILED and change nothing, except the log settings,
+ * which are the process's and apply at once.
  * @{
  */
 

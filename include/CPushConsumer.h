@@ -14,7 +14,9 @@
  * Subscribe(), RegisterMessageCallback() or RegisterMessageCallbackOrderly(),
  * StartPushConsumer(), ..., ShutdownPushConsumer(), DestroyPushConsumer().
  * Settings and subscriptions are read by StartPushConsumer(); set them
- * before it.
+ * before it. Later calls return PUSHCONSUMER_START_FAILED and change
+ * nothing (upstream's library accepted them and ignored them), except the
+ * log settings, which are the process's and apply at once.
  *
  * Unless a function says otherwise:
  *  - functions returning int return OK (0) on success, NULL_POINTER (1) when
