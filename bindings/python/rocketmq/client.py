@@ -200,7 +200,57 @@ class _Handle(object):
 
 # ---- messages -------------------------------------------------------------------------------
 
-class Message(_Handle):
+class _Fields(object):
+    """The fields both kinds of message read, each kind through its own C getters:
+    ``_getters`` maps a field to the name of its function (CMessage.h's GetOrigin*
+    for Message, CMessageExt.h's Get* for ReceivedMessage)."""
+
+    _getters: Dict[str, str] = {}
+    _h: Callable[[], int]  # the message's handle, or an exception when it is gone
+
+    def _get(self, field: str, *args: Any) -> Any:
+        return getattr(dll, self._getters[field])(self._h(), *args)
+
+    def _str(self, field: str, *args: Any) -> bytes:
+        value = self._get(field, *args)
+        if value is None:
+            raise RocketMQException(_last_error())
+        return value
+
+    @property
+    def topic(self) -> str:
+        return self._str('topic').decode('utf-8')
+
+    @property
+    def tags(self) -> bytes:
+        return self._str('tags')
+
+    @property
+    def keys(self) -> bytes:
+        return self._str('keys')
+
+    @property
+    def body(self) -> bytes:
+        handle = self._h()
+        ptr = getattr(dll, self._getters['body'])(handle)
+        if ptr is None:
+            raise RocketMQException(_last_error())
+        return ctypes.string_at(ptr, getattr(dll, self._getters['body_length'])(handle))
+
+    @property
+    def delay_time_level(self) -> int:
+        return self._get('delay_time_level')
+
+    def get_property(self, prop: Union[Text, MessageProperty]) -> bytes:
+        if isinstance(prop, MessageProperty):
+            prop = prop.value
+        return self._str('property', _to_bytes(prop))
+
+    def __getitem__(self, key: Union[Text, MessageProperty]) -> bytes:
+        return self.get_property(key)
+
+
+class Message(_Fields, _Handle):
     """An outgoing message.
 
     ``Message(topic)`` then the ``set_*`` methods, as in 2.x, or everything at once::
@@ -213,6 +263,11 @@ class Message(_Handle):
     """
 
     _destroy_fn = 'DestroyMessage'
+    _getters = {'topic': 'GetOriginMessageTopic', 'tags': 'GetOriginMessageTags',
+                'keys': 'GetOriginMessageKeys', 'body': 'GetOriginMessageBody',
+                'body_length': 'GetOriginMessageBodyLength',
+                'delay_time_level': 'GetOriginDelayTimeLevel',
+                'property': 'GetOriginMessageProperty'}
 
     def __init__(self, topic: Text, body: Optional[Union[Text, bytearray, memoryview]] = None, *,
                  keys: Optional[Text] = None, tags: Optional[Text] = None,
@@ -271,45 +326,7 @@ class Message(_Handle):
     def set_delay_time_level(self, delay_time_level: int) -> None:
         ffi_check(dll.SetDelayTimeLevel(self._h(), delay_time_level))
 
-    # Reading back what was set (not in 2.x).
-
-    def _str(self, fn: Callable[..., Optional[bytes]], *args: Any) -> bytes:
-        value = fn(self._h(), *args)
-        if value is None:
-            raise RocketMQException(_last_error())
-        return value
-
-    @property
-    def topic(self) -> str:
-        return self._str(dll.GetOriginMessageTopic).decode('utf-8')
-
-    @property
-    def tags(self) -> bytes:
-        return self._str(dll.GetOriginMessageTags)
-
-    @property
-    def keys(self) -> bytes:
-        return self._str(dll.GetOriginMessageKeys)
-
-    @property
-    def body(self) -> bytes:
-        handle = self._h()
-        ptr = dll.GetOriginMessageBody(handle)
-        if ptr is None:
-            raise RocketMQException(_last_error())
-        return ctypes.string_at(ptr, dll.GetOriginMessageBodyLength(handle))
-
-    @property
-    def delay_time_level(self) -> int:
-        return dll.GetOriginDelayTimeLevel(self._h())
-
-    def get_property(self, prop: Union[Text, MessageProperty]) -> bytes:
-        if isinstance(prop, MessageProperty):
-            prop = prop.value
-        return self._str(dll.GetOriginMessageProperty, _to_bytes(prop))
-
-    def __getitem__(self, key: Union[Text, MessageProperty]) -> bytes:
-        return self.get_property(key)
+    # Reading back what was set (not in 2.x): _Fields.
 
     def __repr__(self) -> str:
         if self._handle is None:
@@ -318,7 +335,7 @@ class Message(_Handle):
                                                                 self.body[:64])
 
 
-class ReceivedMessage(object):
+class ReceivedMessage(_Fields):
     """A message handed over by the library (consume and transaction callbacks, pulls).
 
     A view on the library's message, read on access. It is valid while the library
@@ -330,6 +347,12 @@ class ReceivedMessage(object):
     ``topic`` and ``id`` are ``str``; ``tags``, ``keys``, ``body`` and properties are
     ``bytes``, as in 2.x.
     """
+
+    _getters = {'topic': 'GetMessageTopic', 'tags': 'GetMessageTags', 'keys': 'GetMessageKeys',
+                'body': 'GetMessageBody', 'body_length': 'GetMessageBodyLength',
+                'delay_time_level': 'GetMessageDelayTimeLevel', 'property': 'GetMessageProperty',
+                'id': 'GetMessageId', 'store_host': 'GetMessageStoreHost',
+                'born_host': 'GetMessageBornHost'}
 
     def __init__(self, handle: int, owner: Any = None) -> None:
         self._handle: Optional[int] = handle
@@ -346,39 +369,9 @@ class ReceivedMessage(object):
                                     'copy what you need while it is valid')
         return self._handle
 
-    def _str(self, fn: Callable[..., Optional[bytes]], *args: Any) -> bytes:
-        value = fn(self._h(), *args)
-        if value is None:
-            raise RocketMQException(_last_error())
-        return value
-
-    @property
-    def topic(self) -> str:
-        return self._str(dll.GetMessageTopic).decode('utf-8')
-
-    @property
-    def tags(self) -> bytes:
-        return self._str(dll.GetMessageTags)
-
-    @property
-    def keys(self) -> bytes:
-        return self._str(dll.GetMessageKeys)
-
-    @property
-    def body(self) -> bytes:
-        handle = self._h()
-        ptr = dll.GetMessageBody(handle)
-        if ptr is None:
-            raise RocketMQException(_last_error())
-        return ctypes.string_at(ptr, dll.GetMessageBodyLength(handle))
-
     @property
     def id(self) -> str:
-        return self._str(dll.GetMessageId).decode('utf-8')
-
-    @property
-    def delay_time_level(self) -> int:
-        return dll.GetMessageDelayTimeLevel(self._h())
+        return self._str('id').decode('utf-8')
 
     @property
     def queue_id(self) -> int:
@@ -414,19 +407,11 @@ class ReceivedMessage(object):
 
     @property
     def store_host(self) -> str:
-        return self._str(dll.GetMessageStoreHost).decode('utf-8')
+        return self._str('store_host').decode('utf-8')
 
     @property
     def born_host(self) -> str:
-        return self._str(dll.GetMessageBornHost).decode('utf-8')
-
-    def get_property(self, prop: Union[Text, MessageProperty]) -> bytes:
-        if isinstance(prop, MessageProperty):
-            prop = prop.value
-        return self._str(dll.GetMessageProperty, _to_bytes(prop))
-
-    def __getitem__(self, key: Union[Text, MessageProperty]) -> bytes:
-        return self.get_property(key)
+        return self._str('born_host').decode('utf-8')
 
     def __str__(self) -> str:
         return self.body.decode('utf-8')
