@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rocketmq-go/librocketmq/interop/bench/figures"
 )
 
 // The three producers, in the order of the table's columns; their results are
@@ -76,7 +75,7 @@ func reportCmd(args []string) error {
 	for _, size := range sizes {
 		for _, c := range contenders {
 			name := fmt.Sprintf("%s-%d", c.file, size)
-			r, n, err := readRounds(*dir, name)
+			r, n, err := figures.ReadRounds(*dir, name)
 			if err != nil {
 				return err
 			}
@@ -97,7 +96,7 @@ func reportCmd(args []string) error {
 	fmt.Fprintf(&md, "| figure | ours, C API | ours, Go core | Apache Go client | ratio C API / Apache | ratio Go core / Apache |\n")
 	fmt.Fprintf(&md, "|---|---|---|---|---|---|\n")
 	for _, size := range sizes {
-		fmt.Printf("\n== %s bodies (async window %d; medians of %d rounds) ==\n", sizeName(size), *window, rounds)
+		fmt.Printf("\n== %s bodies (async window %d; medians of %d rounds) ==\n", figures.SizeName(size), *window, rounds)
 		fmt.Printf("%-42s %12s %12s %12s %9s %9s\n", "figure", "C API", "Go core", "Apache Go", "C/Apache", "core/Apa")
 		for _, r := range rows {
 			vals := make([]string, len(contenders))
@@ -121,7 +120,7 @@ func reportCmd(args []string) error {
 				return strconv.FormatFloat(raw[i]/raw[2], 'f', 2, 64)
 			}
 			fmt.Printf("%-42s %12s %12s %12s %9s %9s\n", r.title, vals[0], vals[1], vals[2], ratio(0), ratio(1))
-			fmt.Fprintf(&md, "| %s, %s | %s | %s | %s | %s | %s |\n", r.title, sizeName(size), vals[0], vals[1], vals[2], ratio(0), ratio(1))
+			fmt.Fprintf(&md, "| %s, %s | %s | %s | %s | %s | %s |\n", r.title, figures.SizeName(size), vals[0], vals[1], vals[2], ratio(0), ratio(1))
 		}
 		fmt.Println("ratios are ours / Apache's: below 1 is better for times and allocations, above 1 for rates")
 	}
@@ -130,20 +129,20 @@ func reportCmd(args []string) error {
 	for _, size := range sizes {
 		for _, c := range contenders[:2] {
 			p99 := results[fmt.Sprintf("%s-%d", c.file, size)]["sync_p99_us"] / 1e3
-			fmt.Printf("sync p99 < 1 ms, %-7s %-6s: %.3f ms  %s\n", c.title+",", sizeName(size), p99, verdict(p99 < 1))
+			fmt.Printf("sync p99 < 1 ms, %-7s %-6s: %.3f ms  %s\n", c.title+",", figures.SizeName(size), p99, figures.Verdict(p99 < 1))
 		}
 	}
 	for _, size := range sizes {
 		theirs := results[fmt.Sprintf("apache-%d", size)]["async_rate"]
 		for _, c := range contenders[:2] {
 			r := results[fmt.Sprintf("%s-%d", c.file, size)]["async_rate"] / theirs
-			fmt.Printf("async >= 1.5x Apache, %-7s %-6s: %.2fx  %s\n", c.title+",", sizeName(size), r, verdict(r >= 1.5))
+			fmt.Printf("async >= 1.5x Apache, %-7s %-6s: %.2fx  %s\n", c.title+",", figures.SizeName(size), r, figures.Verdict(r >= 1.5))
 		}
 	}
 	for _, size := range sizes {
 		for _, mode := range []string{"sync1", "async"} {
 			a := results[fmt.Sprintf("core-%d", size)][mode+"_allocs"]
-			fmt.Printf("allocations per sent message <= 2, Go core, %-5s %-6s: %.1f  %s\n", mode+",", sizeName(size), a, verdict(a <= 2))
+			fmt.Printf("allocations per sent message <= 2, Go core, %-5s %-6s: %.1f  %s\n", mode+",", figures.SizeName(size), a, figures.Verdict(a <= 2))
 		}
 	}
 	if len(allocs) > 0 {
@@ -160,85 +159,6 @@ func reportCmd(args []string) error {
 		}
 	}
 	return nil
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
-}
-
-func sizeName(size int) string {
-	if size >= 1024 && size%1024 == 0 {
-		return fmt.Sprintf("%d KiB", size/1024)
-	}
-	return fmt.Sprintf("%d B", size)
-}
-
-// readRounds reads DIR/NAME-r*.txt, one file per round, and returns each figure's
-// median: the machine is shared, and a round that another process disturbed should not
-// decide the table.
-func readRounds(dir, name string) (map[string]float64, int, error) {
-	files, err := filepath.Glob(filepath.Join(dir, name+"-r*.txt"))
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(files) == 0 {
-		return nil, 0, fmt.Errorf("no results %s-r*.txt in %s", name, dir)
-	}
-	all := map[string][]float64{}
-	for _, f := range files {
-		r, err := readResults(f)
-		if err != nil {
-			return nil, 0, err
-		}
-		for k, v := range r {
-			all[k] = append(all[k], v)
-		}
-	}
-	out := map[string]float64{}
-	for k, vs := range all {
-		if len(vs) != len(files) {
-			return nil, 0, fmt.Errorf("%s: %s is in %d of %d rounds", name, k, len(vs), len(files))
-		}
-		slices.Sort(vs)
-		if n := len(vs); n%2 == 1 {
-			out[k] = vs[n/2]
-		} else {
-			out[k] = (vs[n/2-1] + vs[n/2]) / 2
-		}
-	}
-	return out, len(files), nil
-}
-
-// readResults reads the "key value" lines a run printed.
-func readResults(path string) (map[string]float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]float64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) != 2 {
-			continue
-		}
-		v, err := strconv.ParseFloat(fields[1], 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %q: %w", path, sc.Text(), err)
-		}
-		out[fields[0]] = v
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no results", path)
-	}
-	return out, nil
 }
 
 type benchLine struct{ name, nsPerOp, allocs string }

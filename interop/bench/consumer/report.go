@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rocketmq-go/librocketmq/interop/bench/figures"
 )
 
 // The three consumers, in the order of the table's columns. Result files are
@@ -55,7 +54,7 @@ func reportCmd(args []string) error {
 	rounds := map[string]int{}
 	load := func(phase, c string, size int) {
 		name := fmt.Sprintf("%s-%s-%d", phase, c, size)
-		if r, n, err := readRounds(*dir, name); err == nil {
+		if r, n, err := figures.ReadRounds(*dir, name); err == nil {
 			results[name] = r
 			rounds[phase] = max(rounds[phase], n)
 		}
@@ -109,21 +108,21 @@ func reportCmd(args []string) error {
 			return strconv.FormatFloat(raw[i]/raw[2], 'f', 2, 64)
 		}
 		fmt.Printf("%-44s %11s %11s %11s %9s %9s\n", r.title, vals[0], vals[1], vals[2], ratio(0), ratio(1))
-		fmt.Fprintf(&md, "| %s, %s | %s | %s | %s | %s | %s |\n", r.title, sizeName(size), vals[0], vals[1], vals[2], ratio(0), ratio(1))
+		fmt.Fprintf(&md, "| %s, %s | %s | %s | %s | %s | %s |\n", r.title, figures.SizeName(size), vals[0], vals[1], vals[2], ratio(0), ratio(1))
 	}
 	header := func() {
 		fmt.Printf("%-44s %11s %11s %11s %9s %9s\n", "figure", "C API", "Go core", "Apache Go", "C/Apache", "core/Apa")
 	}
 	for _, size := range sizes {
 		fmt.Printf("\n== consumer, %s bodies (throughput: medians of %d rounds; latency: %d) ==\n",
-			sizeName(size), rounds["tput"], rounds["lat"])
+			figures.SizeName(size), rounds["tput"], rounds["lat"])
 		header()
 		for _, r := range rows {
 			line(r, size)
 		}
 	}
 	if *rssSize > 0 {
-		fmt.Printf("\n== consumer memory, a %d-message backlog of %s bodies, default flow control ==\n", *backlog, sizeName(*rssSize))
+		fmt.Printf("\n== consumer memory, a %d-message backlog of %s bodies, default flow control ==\n", *backlog, figures.SizeName(*rssSize))
 		header()
 		for _, r := range rssRows {
 			line(r, *rssSize)
@@ -136,7 +135,7 @@ func reportCmd(args []string) error {
 		for _, c := range contenders[:2] {
 			if p99, ok := get("lat", c.file, size, "e2e_p99_ms"); ok {
 				fmt.Printf("end-to-end p99 < %g ms at %d msgs/s, %-8s %-6s: %.2f ms  %s\n", *p99Target, *rate,
-					c.title+",", sizeName(size), p99, verdict(p99 < *p99Target))
+					c.title+",", figures.SizeName(size), p99, figures.Verdict(p99 < *p99Target))
 			}
 		}
 	}
@@ -144,8 +143,8 @@ func reportCmd(args []string) error {
 		theirs, ok := get("tput", "apache", size, "consume_rate")
 		for _, c := range contenders[:2] {
 			if ours, ok2 := get("tput", c.file, size, "consume_rate"); ok && ok2 && theirs > 0 {
-				fmt.Printf("consume throughput >= 1.5x Apache, %-8s %-6s: %.2fx  %s\n", c.title+",", sizeName(size),
-					ours/theirs, verdict(ours/theirs >= 1.5))
+				fmt.Printf("consume throughput >= 1.5x Apache, %-8s %-6s: %.2fx  %s\n", c.title+",", figures.SizeName(size),
+					ours/theirs, figures.Verdict(ours/theirs >= 1.5))
 			}
 		}
 	}
@@ -163,85 +162,11 @@ func reportCmd(args []string) error {
 				note = " (theirs, for comparison)"
 			}
 			fmt.Printf("RSS bounded under a %d-msg backlog, %-9s VmHWM %.1f MiB after 1/4, %.1f MiB at the end: %s%s\n",
-				*backlog, c.title+",", q1/1024, end/1024, verdict(end <= 1.25*q1+8*1024), note)
+				*backlog, c.title+",", q1/1024, end/1024, figures.Verdict(end <= 1.25*q1+8*1024), note)
 		}
 	}
 	if *markdown != "" {
 		return os.WriteFile(*markdown, []byte(md.String()), 0o644)
 	}
 	return nil
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
-}
-
-func sizeName(size int) string {
-	if size >= 1024 && size%1024 == 0 {
-		return fmt.Sprintf("%d KiB", size/1024)
-	}
-	return fmt.Sprintf("%d B", size)
-}
-
-// readRounds reads DIR/NAME-r*.txt, one file per round, and returns each figure's median.
-func readRounds(dir, name string) (map[string]float64, int, error) {
-	files, err := filepath.Glob(filepath.Join(dir, name+"-r*.txt"))
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(files) == 0 {
-		return nil, 0, fmt.Errorf("no results %s-r*.txt in %s", name, dir)
-	}
-	all := map[string][]float64{}
-	for _, f := range files {
-		r, err := readResults(f)
-		if err != nil {
-			return nil, 0, err
-		}
-		for k, v := range r {
-			all[k] = append(all[k], v)
-		}
-	}
-	out := map[string]float64{}
-	for k, vs := range all {
-		slices.Sort(vs)
-		if n := len(vs); n%2 == 1 {
-			out[k] = vs[n/2]
-		} else {
-			out[k] = (vs[n/2-1] + vs[n/2]) / 2
-		}
-	}
-	return out, len(files), nil
-}
-
-// readResults reads the "key value" lines a run printed.
-func readResults(path string) (map[string]float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]float64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) != 2 {
-			continue
-		}
-		v, err := strconv.ParseFloat(fields[1], 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %q: %w", path, sc.Text(), err)
-		}
-		out[fields[0]] = v
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no results", path)
-	}
-	return out, nil
 }
