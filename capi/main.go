@@ -24,6 +24,7 @@ package main
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../include -Wall
+#cgo windows LDFLAGS: -static-libgcc -Wl,-Bstatic -lwinpthread -Wl,-Bdynamic
 #include "CCommon.h"
 #include "capi.h"
 */
