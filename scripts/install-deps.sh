@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing librocketmq-go needs on Debian 12, with Go
 # already on the machine: cmake, build-essential (gcc, g++, make and the libc
-# headers cgo needs), binutils (nm), and Debian's python3 and pytest (used as
-# /usr/bin/python3; no pip).
+# headers cgo needs), binutils (nm), Debian's python3 and pytest (used as
+# /usr/bin/python3; no pip), pkg-config (the package test), and for
+# scripts/windows.sh the MinGW-w64 cross compilers and wine64.
 #
 # Idempotent: when every tool is already present it touches nothing, and it
 # runs `apt-get update` only when something has to be installed.
@@ -19,6 +20,10 @@ want=(
   "binutils:nm"
   "python3:/usr/bin/python3"
   "python3-pytest:dpkg"
+  "pkg-config:pkg-config"
+  "gcc-mingw-w64-x86-64:x86_64-w64-mingw32-gcc"
+  "g++-mingw-w64-x86-64:x86_64-w64-mingw32-g++"
+  "wine64:/usr/lib/wine/wine64"
 )
 
 missing=()
