@@ -64,8 +64,15 @@ for w in wine64 /usr/lib/wine/wine64 wine; do
     break
   fi
 done
-if ((wine_tests)) && [[ -z $wine ]]; then
-  echo "wine64 not found (scripts/install-deps.sh installs it); --no-wine skips the Wine runs"
+wineserver=
+for w in "$(dirname "${wine:-/usr/lib/wine/wine64}")/wineserver" wineserver /usr/lib/wine/wineserver; do
+  if command -v "$w" >/dev/null 2>&1; then
+    wineserver=$(command -v "$w")
+    break
+  fi
+done
+if ((wine_tests)) && [[ -z $wine || -z $wineserver ]]; then
+  echo "wine64 or wineserver not found (scripts/install-deps.sh installs wine64); --no-wine skips the Wine runs"
   exit 1
 fi
 
@@ -116,6 +123,8 @@ if ((wine_tests)); then
   cmake --build "$consumer_build" >/dev/null
   cp "$pkg/bin/librocketmq.dll" "$consumer_build/"
   WINEPREFIX=$build_dir/wineprefix WINEDEBUG=-all "$wine" "$consumer_build/consumer_shared.exe"
+  # The script's last Wine program: its wineserver need not linger.
+  WINEPREFIX=$build_dir/wineprefix "$wineserver" -k 2>/dev/null || true
   rm -rf "$consumer_build"
 fi
 rm -rf "$unpacked"

@@ -1,27 +1,29 @@
 #!/usr/bin/env bash
-# package_consumers.sh CMAKE BUILD_DIR WORK_DIR CC [PKG_CONFIG]
+# package_consumers.sh CMAKE BUILD_DIR WORK_DIR LIBDIR CC [PKG_CONFIG]
 #
-# Installs the library built in BUILD_DIR into WORK_DIR/prefix, as a user
+# Installs the library built in BUILD_DIR into WORK_DIR/prefix (LIBDIR is
+# its CMAKE_INSTALL_LIBDIR, relative to the prefix), as a user
 # would (`cmake --install`), then builds tests/package/consumer.c against
 # that prefix, as a program outside this tree: with find_package(RocketMQ)
 # (shared and static), and with pkg-config (shared, and --static), and runs
 # each program. No pkg-config: that half is reported and skipped.
 set -euo pipefail
 
-cmake=${1:?usage: package_consumers.sh CMAKE BUILD_DIR WORK_DIR CC [PKG_CONFIG]}
+cmake=${1:?usage: package_consumers.sh CMAKE BUILD_DIR WORK_DIR LIBDIR CC [PKG_CONFIG]}
 build=${2:?build dir}
 work=${3:?work dir}
-cc=${4:?C compiler}
-pkg_config=${5:-}
+libdir=${4:?libdir}
+cc=${5:?C compiler}
+pkg_config=${6:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 rm -rf "$work"
 mkdir -p "$work"
 prefix=$work/prefix
 "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log"
-for f in lib/librocketmq.so lib/librocketmq.a include/rocketmq/CProducer.h \
-  lib/pkgconfig/librocketmq.pc lib/cmake/RocketMQ/RocketMQConfig.cmake \
-  lib/cmake/RocketMQ/RocketMQConfigVersion.cmake; do
+for f in "$libdir/librocketmq.so" "$libdir/librocketmq.a" include/rocketmq/CProducer.h \
+  "$libdir/pkgconfig/librocketmq.pc" "$libdir/cmake/RocketMQ/RocketMQConfig.cmake" \
+  "$libdir/cmake/RocketMQ/RocketMQConfigVersion.cmake"; do
   [[ -f $prefix/$f ]] || { echo "FAIL: not installed: $f"; cat "$work/install.log"; exit 1; }
 done
 echo "installed into $prefix"
@@ -43,16 +45,16 @@ if [[ -z $pkg_config ]]; then
   echo "--- pkg-config: not installed, skipped"
   exit 0
 fi
-export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
 echo "--- pkg-config librocketmq $("$pkg_config" --modversion librocketmq)"
 read -r -a cflags <<<"$("$pkg_config" --cflags librocketmq)"
 read -r -a libs <<<"$("$pkg_config" --libs librocketmq)"
 "$cc" -o "$work/pc_shared" "$here/package/consumer.c" "${cflags[@]}" "${libs[@]}"
-LD_LIBRARY_PATH=$prefix/lib "$work/pc_shared"
+LD_LIBRARY_PATH=$prefix/$libdir "$work/pc_shared"
 # --static: the archive (named in full, since -lrocketmq prefers the .so)
 # and the system libraries the .pc file lists for it.
 read -r -a libs_static <<<"$("$pkg_config" --libs --static librocketmq)"
-libs_static=("${libs_static[@]/#-lrocketmq/$prefix/lib/librocketmq.a}")
+libs_static=("${libs_static[@]/#-lrocketmq/$prefix/$libdir/librocketmq.a}")
 "$cc" -o "$work/pc_static" "$here/package/consumer.c" "${cflags[@]}" "${libs_static[@]}"
 "$work/pc_static"
 echo "package consumers passed"
