@@ -16,7 +16,7 @@
 #    lib/ the import library, .def, pkg-config and CMake package files,
 #    include/rocketmq/ the headers), checks its layout, and (with Wine)
 #    builds a program against the unpacked zip with find_package(RocketMQ)
-#    and runs it.
+#    and with pkg-config, and runs both.
 #
 # Environment:
 #   RMQ_WINDOWS_BUILD_DIR  the CMake build directory, default build-windows
@@ -123,6 +123,11 @@ if ((wine_tests)); then
   cmake --build "$consumer_build" >/dev/null
   cp "$pkg/bin/librocketmq.dll" "$consumer_build/"
   WINEPREFIX=$build_dir/wineprefix WINEDEBUG=-all "$wine" "$consumer_build/consumer_shared.exe"
+
+  section "the same program built against the zip with pkg-config, under Wine"
+  read -r -a pc_flags <<<"$(PKG_CONFIG_LIBDIR=$pkg/lib/pkgconfig pkg-config --cflags --libs librocketmq)"
+  x86_64-w64-mingw32-gcc -o "$consumer_build/consumer_pc.exe" bindings/c-examples/tests/package/consumer.c "${pc_flags[@]}"
+  WINEPREFIX=$build_dir/wineprefix WINEDEBUG=-all "$wine" "$consumer_build/consumer_pc.exe"
   # The script's last Wine program: its wineserver need not linger.
   WINEPREFIX=$build_dir/wineprefix "$wineserver" -k 2>/dev/null || true
   rm -rf "$consumer_build"
