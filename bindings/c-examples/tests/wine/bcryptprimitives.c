@@ -2,7 +2,7 @@
  * bcryptprimitives.c - a stand-in for Windows' bcryptprimitives.dll, for
  * running the test programs under Wine only; never installed or shipped.
  *
- * The Go runtime (since Go 1.22) loads bcryptprimitives.dll from system32
+ * The runtime of recent Go releases loads bcryptprimitives.dll from system32
  * at start and takes its random bytes from ProcessPrng, and aborts when the
  * DLL is missing ("bcryptprimitives.dll not found"). Windows has it since
  * Windows 10; Wine 8.0 (Debian 12's) does not, so wine_prefix.sh copies this
