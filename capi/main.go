@@ -24,6 +24,10 @@ package main
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../include -Wall
+// MinGW: lasterror.c and the test callbacks use pthreads (winpthreads) and
+// __thread (libgcc's emulated TLS). Both are linked in statically, so that
+// librocketmq.dll needs no MinGW runtime DLL next to it.
+#cgo windows LDFLAGS: -static-libgcc -Wl,-Bstatic -lwinpthread -Wl,-Bdynamic
 #include "CCommon.h"
 #include "capi.h"
 */

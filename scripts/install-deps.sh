@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing librocketmq-go needs on Debian 12, with Go
 # already on the machine: cmake, build-essential (gcc, g++, make and the libc
-# headers cgo needs), binutils (nm), and Debian's python3 and pytest (used as
+# headers cgo needs), binutils (nm), Debian's python3 and pytest (used as
 # /usr/bin/python3) with pip, setuptools and wheel for the binding's packaging tests
-# (offline: pip installs the local checkout only).
+# (offline: pip installs the local checkout only), pkg-config (the package test), and
+# for scripts/windows.sh the MinGW-w64 cross compilers and wine64.
 #
 # Idempotent: when every tool is already present it touches nothing, and it
 # runs `apt-get update` only when something has to be installed.
@@ -23,6 +24,10 @@ want=(
   "python3-pip:dpkg"
   "python3-setuptools:dpkg"
   "python3-wheel:dpkg"
+  "pkg-config:pkg-config"
+  "gcc-mingw-w64-x86-64:x86_64-w64-mingw32-gcc"
+  "g++-mingw-w64-x86-64:x86_64-w64-mingw32-g++"
+  "wine64:/usr/lib/wine/wine64"
 )
 
 missing=()

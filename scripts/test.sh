@@ -6,7 +6,10 @@
 # Steps: install build dependencies, gofmt, go vet, go test -race (which also
 # runs the fuzz seed corpora), the interop module's tests (when it exists), a
 # short fuzzing smoke run of every Fuzz target, the CMake build of
-# librocketmq and ctest, then the Python binding's pytest suite.
+# librocketmq and ctest (with the install/find_package/pkg-config test), the
+# Python binding's pytest suite, then the Windows build (scripts/windows.sh:
+# DLL, import library and export-table check, C tests and examples under
+# Wine, zip package).
 #
 # Environment:
 #   RMQ_FUZZ_TIME    time per Fuzz target (go -fuzztime), default 3s; 0 skips fuzzing
@@ -14,6 +17,8 @@
 #   RMQ_BUILD_DIR    CMake build directory, default build
 #   RMQ_GO_PACKAGES  Go packages to vet, test and fuzz, default ./... (all)
 #   RMQ_JOBS         parallel build/test jobs, default: number of CPUs
+#   RMQ_WINDOWS      "wine" (default): all of scripts/windows.sh; "exports": only
+#                    its build, package and export-table check (--no-wine); "0": skip
 set -euo pipefail
 exec </dev/null # never wait for input
 
@@ -126,5 +131,23 @@ fi
 if ((py_status != 0)); then
   exit "$py_status"
 fi
+
+case ${RMQ_WINDOWS:-wine} in
+wine)
+  section "windows (scripts/windows.sh)"
+  bash scripts/windows.sh
+  ;;
+exports)
+  section "windows (scripts/windows.sh --no-wine)"
+  bash scripts/windows.sh --no-wine
+  ;;
+0)
+  section "windows: skipped (RMQ_WINDOWS=0)"
+  ;;
+*)
+  echo "RMQ_WINDOWS must be wine, exports or 0, not ${RMQ_WINDOWS}"
+  exit 2
+  ;;
+esac
 
 section "all tests passed"

@@ -299,7 +299,11 @@ static void pull_states(void) {
 
 int main(void) {
   /* Nothing here should read a name server from the environment. */
+#ifdef _WIN32
+  _putenv("NAMESRV_ADDR=");
+#else
   unsetenv("NAMESRV_ADDR");
+#endif
   push_null_arguments();
   push_values_and_states();
   pull_null_arguments();

@@ -434,7 +434,11 @@ static void test_stop_from_own_callback(void) {
 
 int main(void) {
   /* The name server must come from the tests alone. */
+#ifdef _WIN32
+  _putenv("NAMESRV_ADDR=");
+#else
   setenv("NAMESRV_ADDR", "", 1);
+#endif
   test_null_producer();
   test_null_arguments();
   test_wrong_states_and_illegal_messages();

@@ -26,7 +26,8 @@ if ((status != 0)); then
   exit 1
 fi
 
-mapfile -t expects < <(grep '^EXPECT ' "$out")
+# Windows programs end their lines with CR LF.
+mapfile -t expects < <(grep '^EXPECT ' "$out" | tr -d '\r')
 if ((${#expects[@]} == 0)); then
   echo "FAIL: the example printed no EXPECT line"
   exit 1
