@@ -126,6 +126,9 @@ func (p *Producer) Shutdown() error {
 	deadline := time.Now().Add(p.cfg.SendTimeout + shutdownGrace)
 	drained := p.inflight.wait(deadline)
 	p.cancel()
+	// The loops end with the context, but a check the Checker has answered still sends
+	// its END_TRANSACTION through the client: close the client after them.
+	drained = waitGroupUntil(&p.wg, deadline) && drained
 	// Closing the client fails whatever is still pending with remoting.ErrClosed, which
 	// the async path turns into callbacks (no retry once shut down).
 	p.client.Shutdown()
