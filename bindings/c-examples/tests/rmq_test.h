@@ -64,12 +64,11 @@ static inline void rmq_sleep_ms(long ms) {
 }
 
 /* Polls cond every 5 ms until it holds or timeout_ms pass, and sets ok to
-   its last value. */
+   its last value (cond is evaluated once per poll, never twice). */
 #define WAIT_UNTIL(ok, cond, timeout_ms)                                 \
   do {                                                                   \
     long long until_ = rmq_mono_ms() + (timeout_ms);                     \
-    while (!(cond) && rmq_mono_ms() < until_) rmq_sleep_ms(5);           \
-    (ok) = (cond);                                                       \
+    while (!((ok) = !!(cond)) && rmq_mono_ms() < until_) rmq_sleep_ms(5); \
   } while (0)
 
 /* Open file descriptors of this process. */
