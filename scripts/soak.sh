@@ -16,7 +16,7 @@
 #   SOAK_BODY        body size in bytes [256]
 #   SOAK_DRAIN       seconds the consumer may take to catch up at the end [120]
 #   SOAK_BUILD_DIR   the CMake build tree [build]
-# The run's output is also kept in $SOAK_BUILD_DIR/soak/soak.log, the broker's log next
+# The run's output is also kept in $SOAK_BUILD_DIR/soak-run/soak.log, the broker's log next
 # to it. Exits non-zero if a message was lost or anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ esac
 [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || { echo "RMQ_SOAK_TIME=$t: want seconds, or 90s, 10m, 1h" >&2; exit 2; }
 
 build=${SOAK_BUILD_DIR:-build}
-out=$build/soak
+out=$build/soak-run
 echo "== build: librocketmq.so, rocketmq-devbroker, soak"
 cmake -S . -B "$build" >/dev/null
 cmake --build "$build" --target soak rocketmq_devbroker --parallel 2

@@ -139,6 +139,19 @@ int main(int argc, char** argv) {
   MUST(SetProducerNameServerAddress(p, namesrv));
   MUST(SetProducerLogLevel(p, E_LOG_LEVEL_ERROR));
   MUST(StartProducer(p));
+  {
+    /* Message 0, synchronously: the topic exists before the consumer looks
+       for its queues, or it would find them only at its next rebalance. */
+    CMessage* first = CreateMessage(topic);
+    CSendResult r;
+    SetMessageKeys(first, "0");
+    SetMessageBody(first, body);
+    MUST(SendMessageSync(p, first, &r));
+    DestroyMessage(first);
+    acked_seq[0] = 1;
+    acked = 1;
+    seq = 1;
+  }
   MUST(SetPushConsumerNameServerAddress(c, namesrv));
   MUST(Subscribe(c, topic, "*"));
   MUST(RegisterMessageCallback(c, on_message));
@@ -152,7 +165,7 @@ int main(int argc, char** argv) {
   end = t0 + (long long)seconds * 1000;
   for (;;) {
     long long now_ms = rmq_mono_ms();
-    long long due = (now_ms - t0) * rate / 1000;
+    long long due = 1 + (now_ms - t0) * rate / 1000;
     if (now_ms >= end) break;
     while (seq < due && seq < capacity) {
       CMessage* msg = CreateMessage(topic);
