@@ -194,6 +194,7 @@ int main(int argc, char** argv) {
   WAIT_UNTIL(caught_up, all_called_back(seq), drain * 1000LL);
   WAIT_UNTIL(caught_up, consumer_caught_up(), drain * 1000LL);
   report(&prev, &now, seq, t0);
+  if (rmq_rss_kib() > rss_max) rss_max = rmq_rss_kib();
   pthread_mutex_lock(&mu);
   for (i = 0; i < seq; i++) {
     if (acked_seq[i] && consumed_seq[i] == 0) lost++;

@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
   for (i = 0; i < 3; i++) {
     long long t1 = rmq_mono_ms();
     int rc = p_SendMessageSync(broken, msg, &r);
-    printf("%s: send %d through a resetting name server: %d after %lld ms: %s\n", mode, i, rc, rmq_mono_ms() - t1,
+    printf("%s: send %d through a resetting name server: %d after %lld ms: %.100s\n", mode, i, rc, rmq_mono_ms() - t1,
            p_GetLatestErrorMessage());
     CHECK(rc != OK && *p_GetLatestErrorMessage() != '\0', "send through a resetting name server: %d", rc);
   }

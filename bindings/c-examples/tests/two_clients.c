@@ -81,7 +81,7 @@ static void start(int k, const char* namesrv) {
   MUST(RegisterMessageCallback(s->consumer, on_message));
 }
 
-static void send(int k, const char* topic, int from, int to) {
+static void send_range(int k, const char* topic, int from, int to) {
   CMessage* msg = CreateMessage(topic);
   CSendResult r;
   char body[32];
@@ -113,20 +113,20 @@ int main(int argc, char** argv) {
   start(0, namesrv);
   start(1, namesrv);
   /* The topics exist before the consumers look for their queues. */
-  send(0, sides[0].own_topic, 0, 1);
-  send(1, sides[1].own_topic, 0, 1);
-  send(0, shared_topic, 0, 1);
-  send(1, shared_topic, 0, 1);
+  send_range(0, sides[0].own_topic, 0, 1);
+  send_range(1, sides[1].own_topic, 0, 1);
+  send_range(0, shared_topic, 0, 1);
+  send_range(1, shared_topic, 0, 1);
   for (k = 0; k < 2; k++) {
     MUST(Subscribe(sides[k].consumer, sides[1 - k].own_topic, "*"));
     MUST(Subscribe(sides[k].consumer, shared_topic, "*"));
     MUST(StartPushConsumer(sides[k].consumer));
   }
   t0 = rmq_mono_ms();
-  send(0, sides[0].own_topic, 1, COUNT);
-  send(1, sides[1].own_topic, 1, COUNT);
-  send(0, shared_topic, 1, COUNT);
-  send(1, shared_topic, 1, COUNT);
+  send_range(0, sides[0].own_topic, 1, COUNT);
+  send_range(1, sides[1].own_topic, 1, COUNT);
+  send_range(0, shared_topic, 1, COUNT);
+  send_range(1, shared_topic, 1, COUNT);
   /* Each consumer: COUNT from the other's topic, 2 * COUNT on TS. */
   WAIT_UNTIL(ok, received(0) >= 3 * COUNT && received(1) >= 3 * COUNT, 60000);
   CHECK(ok, "received A %d, B %d of %d each", received(0), received(1), 3 * COUNT);
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   memset(sides[1].seen[1][1], 0, sizeof sides[1].seen[1][1]);
   sides[1].received = 0;
   pthread_mutex_unlock(&mu);
-  send(1, shared_topic, 0, COUNT);
+  send_range(1, shared_topic, 0, COUNT);
   WAIT_UNTIL(ok, received(1) >= COUNT, 60000);
   CHECK(ok, "after A left, B received %d of %d", received(1), COUNT);
   check_once(1, 1, 1, COUNT);
