@@ -13,10 +13,12 @@
  *
  * The host process. The library carries a Go runtime, which starts threads
  * when the library is loaded:
- *  - fork(): a child forked after the library was loaded cannot use it (the
- *    runtime's threads do not survive the fork, and a child that starts a
- *    producer and sends hangs). Fork before loading it (dlopen in the
- *    child), or exec in the child; both are tested (host_fork.c).
+ *  - fork(): a child forked after the library was loaded cannot use it: the
+ *    runtime's threads do not survive the fork, and a send would wait for
+ *    them forever. Every function (but GetLatestErrorMessage) therefore
+ *    fails at once in such a child, with an error saying so. Fork before
+ *    loading the library (dlopen in the child), or exec in the child; both
+ *    are tested (host_fork.c).
  *  - signals: the runtime leaves SIGINT and SIGTERM to the host. For SIGPIPE
  *    it installs a handler that passes signals it did not cause on to the
  *    handler or disposition the host had set (SIG_IGN, as Python sets it,
