@@ -69,4 +69,16 @@ RMQ_INTERNAL const char *rmq_last_error(void);
  */
 RMQ_INTERNAL void *rmq_handle_space(size_t *size);
 
+/* ---- fork (forkguard.c) ---------------------------------------------------- */
+
+/*
+ * Set in the child of a fork() made after the library was loaded (always 0
+ * on Windows, which has no fork).
+ */
+#if defined(_WIN32)
+#define rmq_forked_child 0
+#else
+RMQ_INTERNAL extern volatile int rmq_forked_child;
+#endif
+
 #endif /* RMQ_CAPI_H */

@@ -95,6 +95,11 @@ func guard(fn string, fail status, body func(c call) status) status {
 // poisoned, typically nil or 0.
 func guardValue[T any](fn string, fail T, body func(c call) T) (result T) {
 	c := call{fn: fn}
+	if C.rmq_forked_child != 0 {
+		c.errorf("this process was forked after it loaded the library, whose threads a child does not " +
+			"inherit: fork before loading the library, or exec in the child")
+		return fail
+	}
 	if poisoned.Load() {
 		c.errorf("library disabled by an earlier internal error (%s); restart the process", poisonReason())
 		return fail

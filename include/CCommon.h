@@ -10,6 +10,21 @@
  * that library's headers run unchanged against this one, and the reverse.
  *
  * The header is valid C89 and C++; every declaration has C linkage.
+ *
+ * The host process. The library carries a Go runtime, which starts threads
+ * when the library is loaded:
+ *  - fork(): a child forked after the library was loaded cannot use it: the
+ *    runtime's threads do not survive the fork, and a send would wait for
+ *    them forever. Every function (but GetLatestErrorMessage) therefore
+ *    fails at once in such a child, with an error saying so. Fork before
+ *    loading the library (dlopen in the child), or exec in the child; both
+ *    are tested (host_fork.c).
+ *  - signals: the runtime leaves SIGINT and SIGTERM to the host. For SIGPIPE
+ *    it installs a handler that passes signals it did not cause on to the
+ *    handler or disposition the host had set (SIG_IGN, as Python sets it,
+ *    included), so a broken connection inside the library does not kill the
+ *    process; a handler the host installs after loading replaces it, which
+ *    is safe as long as it is not SIG_DFL (host_signals.c).
  */
 
 #ifndef __C_COMMON_H__

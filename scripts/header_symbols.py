@@ -36,6 +36,10 @@ or the environment variable RMQ_REQUIRE_ALL_SYMBOLS set to a true value
       functions); with --def, and only when the checks pass, write the
       module-definition file of the DLL's exports to OUT, from which
       dlltool makes the MinGW import library and MSVC's lib.exe a .lib
+  header_symbols.py covered SOURCE... -- HEADER...
+      fail unless every declared function is called (its name followed by
+      "(") in at least one of the C SOURCEs, comments aside: the bad-input
+      tests must reach every function of the API
 
 Standard library only; runs with the system's python3.
 """
@@ -236,7 +240,25 @@ def check_exports(exported, library, headers, require_all):
     return 1 if failed else 0
 
 
+def check_covered(sources, headers):
+    names = declared_functions(headers)
+    called = set()
+    for path in sources:
+        with open(path, encoding="utf-8") as f:
+            text = strip_noise(f.read())
+        called.update(re.findall(r"\b([A-Za-z_]\w*)\s*\(", text))
+    missing = [n for n in names if n not in called]
+    for n in missing:
+        print("FAIL not called by any of the tests: %s" % n)
+    print("%d of %d declared functions called by %s"
+          % (len(names) - len(missing), len(names), ", ".join(os.path.basename(p) for p in sources)))
+    return 1 if missing else 0
+
+
 def main(argv):
+    if len(argv) >= 3 and argv[0] == "covered" and "--" in argv:
+        sep = argv.index("--")
+        return check_covered(argv[1:sep], argv[sep + 1:])
     if len(argv) >= 2 and argv[0] == "list":
         print("\n".join(declared_functions(argv[1:])))
         return 0

@@ -115,6 +115,14 @@ cmake --build "$build_dir" --parallel "$jobs"
 section "ctest"
 (cd "$build_dir" && ctest --output-on-failure --parallel "$jobs")
 
+section "reliability figures (from the ctest run above)"
+# What the lifecycle, async-destroy, two-client and host-process tests measured; ctest
+# keeps every test's output in LastTest.log.
+awk '/^[0-9]+\/[0-9]+ Testing: / { name = $3; show = name ~ /^c_(lifecycle|async_destroy|two_clients|host_)/; out = 0; next }
+     show && /^<end of output>/ { out = 0; next }
+     show && out { print name ": " $0 }
+     show && /^Output:/ { getline; out = 1 }' "$build_dir/Testing/Temporary/LastTest.log"
+
 section "python binding (pytest)"
 # The tests start the dev broker themselves, from this binary, and load the
 # library built above. Exit code 5 (nothing collected) is a failure: the

@@ -1,8 +1,9 @@
 /*
  * consumer_api.c - every function of CPushConsumer.h and CPullConsumer.h
  * given bad input: NULL for each pointer argument, out-of-range numbers,
- * calls in the wrong state (settings after start, pull before start and
- * after shutdown, destroy twice, use after destroy), other kinds of handle,
+ * over-long (1 MiB) strings, calls in the wrong state (settings after
+ * start, pull before start and after shutdown, destroy twice, use after
+ * destroy), other kinds of handle,
  * and ReleasePullResult of results without messages, zeroed and released
  * twice. Each call must return the code the headers document, with a last
  * error that names the function, and nothing may crash.
@@ -297,6 +298,63 @@ static void pull_states(void) {
   CHECK(r.pullStatus == E_BROKER_TIMEOUT, "pull after destroy: %d", (int)r.pullStatus);
 }
 
+/* Where the library's log file goes when no test changes it. */
+static const char* log_dir(void) {
+  const char* d = getenv("ROCKETMQ_CLIENT_LOG_DIR");
+  return d != NULL && *d != '\0' ? d : "/tmp";
+}
+
+/* Over-long strings (1 MiB) for every string argument of both consumers. */
+static void overlong_values(void) {
+  size_t n = 1 << 20;
+  char* s = malloc(n + 1);
+  CPushConsumer* push;
+  CPullConsumer* pull;
+  CMessageQueue* mqs = NULL;
+  int size = 0;
+  memset(s, 'x', n);
+  s[n] = '\0';
+  push = CreatePushConsumer(s);
+  CHECK(push != NULL, "CreatePushConsumer(1 MiB): %s", GetLatestErrorMessage());
+  EXPECT(SetPushConsumerGroupID(push, s), OK, "", "");
+  CHECK(GetPushConsumerGroupID(push) != NULL && strlen(GetPushConsumerGroupID(push)) == n, "group of 1 MiB");
+  EXPECT(SetPushConsumerNameServerAddress(push, s), PUSHCONSUMER_START_FAILED, "SetPushConsumerNameServerAddress",
+         "bad name server address");
+  EXPECT(SetPushConsumerNameServerDomain(push, s), OK, "", "");
+  EXPECT(Subscribe(push, s, s), OK, "", "");
+  EXPECT(SetPushConsumerInstanceName(push, s), OK, "", "");
+  EXPECT(SetPushConsumerSessionCredentials(push, s, s, s), OK, "", "");
+  EXPECT(SetPushConsumerLogPath(push, s), OK, "", "");
+  /* The log path is the process's: back to one that can be written. */
+  EXPECT(SetPushConsumerLogPath(push, log_dir()), OK, "", "");
+  EXPECT(SetPushConsumerLogFileNumAndSize(push, -1, -1), OK, "", "");
+  EXPECT(SetPushConsumerSslPropertyFile(push, s), OK, "", "");
+  EXPECT(SetPushConsumerThreadCount(push, 100000), OK, "", "");
+  EXPECT(SetPushConsumerMessageBatchMaxSize(push, 100000), OK, "", "");
+  EXPECT(Subscribe(push, "", "*"), PUSHCONSUMER_START_FAILED, "Subscribe", "empty");
+  EXPECT(DestroyPushConsumer(push), OK, "", "");
+
+  pull = CreatePullConsumer(s);
+  CHECK(pull != NULL, "CreatePullConsumer(1 MiB): %s", GetLatestErrorMessage());
+  EXPECT(SetPullConsumerGroupID(pull, s), OK, "", "");
+  EXPECT(SetPullConsumerNameServerAddress(pull, s), PULLCONSUMER_START_FAILED, "SetPullConsumerNameServerAddress",
+         "bad name server address");
+  EXPECT(SetPullConsumerNameServerDomain(pull, s), OK, "", "");
+  EXPECT(SetPullConsumerSessionCredentials(pull, s, s, s), OK, "", "");
+  EXPECT(SetPullConsumerLogPath(pull, s), OK, "", "");
+  /* The log path is the process's: back to one that can be written. */
+  EXPECT(SetPullConsumerLogPath(pull, log_dir()), OK, "", "");
+  EXPECT(SetPullConsumerLogFileNumAndSize(pull, -1, -1), OK, "", "");
+  EXPECT(SetPullConsumerSslPropertyFile(pull, s), OK, "", "");
+  EXPECT(SetPullConsumerNameServerAddress(pull, "127.0.0.1:1"), OK, "", "");
+  EXPECT(StartPullConsumer(pull), OK, "", "");
+  EXPECT(FetchSubscriptionMessageQueues(pull, s, &mqs, &size), PULLCONSUMER_FETCH_MQ_FAILED,
+         "FetchSubscriptionMessageQueues", "");
+  CHECK(mqs == NULL && size == 0, "out-parameters after a failed fetch");
+  EXPECT(DestroyPullConsumer(pull), OK, "", "");
+  free(s);
+}
+
 int main(void) {
   /* Nothing here should read a name server from the environment. */
 #ifdef _WIN32
@@ -308,6 +366,7 @@ int main(void) {
   push_values_and_states();
   pull_null_arguments();
   pull_states();
+  overlong_values();
   if (failures > 0) {
     fprintf(stderr, "consumer_api: %d check(s) failed\n", failures);
     return 1;

@@ -2,8 +2,9 @@
  * producer_api.c - every function of CProducer.h given bad input: NULL for
  * each pointer argument, calls in the wrong state (send before start, start
  * and shutdown twice, destroy twice, use after destroy), shutdown and
- * destroy from the producer's own callbacks, illegal topics and bodies, and
- * the void* arguments C programs fill with small integers. Each call must
+ * destroy from the producer's own callbacks, illegal topics and bodies,
+ * over-long strings and out-of-range values, and the void* arguments C
+ * programs fill with small integers. Each call must
  * return the code CProducer.h documents and leave a last error that names
  * the function, and nothing may crash.
  *
@@ -432,6 +433,57 @@ static void test_stop_from_own_callback(void) {
   DestroyMessage(msg);
 }
 
+/* Where the library's log file goes when no test changes it. */
+static const char* log_dir(void) {
+  const char* d = getenv("ROCKETMQ_CLIENT_LOG_DIR");
+  return d != NULL && *d != '\0' ? d : "/tmp";
+}
+
+/* Over-long strings (1 MiB) for every string argument, and enum values out
+   of range: each call answers with a code, and the errors name the call. */
+static void test_overlong_and_invalid_values(void) {
+  size_t n = 1 << 20;
+  char* s = malloc(n + 1);
+  CProducer* p;
+  CMessage* msg = CreateMessage("T_producer_api");
+  CSendResult r;
+  memset(s, 'x', n);
+  s[n] = '\0';
+  p = CreateProducer(s);
+  CHECK(p != NULL, "CreateProducer(1 MiB): %s", GetLatestErrorMessage());
+  EXPECT(SetProducerNameServerAddress(p, s), PRODUCER_START_FAILED, "SetProducerNameServerAddress",
+         "bad name server address");
+  EXPECT(SetProducerNameServerDomain(p, s), OK, "", "");
+  EXPECT(SetProducerGroupName(p, s), OK, "", "");
+  EXPECT(SetProducerInstanceName(p, s), OK, "", "");
+  EXPECT(SetProducerSessionCredentials(p, s, s, s), OK, "", "");
+  EXPECT(SetProducerLogPath(p, s), OK, "", "");
+  /* The log path is the process's: back to one that can be written. */
+  EXPECT(SetProducerLogPath(p, log_dir()), OK, "", "");
+  EXPECT(SetProducerSslPropertyFile(p, s), OK, "", "");
+  /* As upstream, levels and trace models outside the enums are taken as they come. */
+  EXPECT(SetProducerLogLevel(p, (CLogLevel)-5), OK, "", "");
+  EXPECT(SetProducerMessageTrace(p, (CTraceModel)9), OK, "", "");
+  EXPECT(SetProducerLogFileNumAndSize(p, -1, -1), OK, "", "");
+  EXPECT(SetProducerSendMsgTimeout(p, -1), PRODUCER_START_FAILED, "SetProducerSendMsgTimeout", "positive");
+  EXPECT(SetProducerCompressLevel(p, -2), PRODUCER_START_FAILED, "SetProducerCompressLevel", "zlib level");
+  EXPECT(SetProducerMaxMessageSize(p, -1), PRODUCER_START_FAILED, "SetProducerMaxMessageSize", "positive");
+  EXPECT(SetProducerSslPropertyFile(p, ""), OK, "", "");
+  EXPECT(SetProducerNameServerAddress(p, "127.0.0.1:1"), OK, "", "");
+  EXPECT(StartProducer(p), OK, "", "");
+  SetMessageBody(msg, "body");
+  EXPECT(SendMessageOrderlyByShardingKey(p, msg, s, &r), PRODUCER_SEND_ORDERLY_FAILED,
+         "SendMessageOrderlyByShardingKey", "");
+  SetMessageKeys(msg, s);
+  expect_every_send(p, msg, "properties");
+  SetMessageKeys(msg, "k");
+  SetMessageProperty(msg, s, "v");
+  expect_every_send(p, msg, "properties");
+  EXPECT(DestroyProducer(p), OK, "", "");
+  DestroyMessage(msg);
+  free(s);
+}
+
 int main(void) {
   /* The name server must come from the tests alone. */
 #ifdef _WIN32
@@ -445,6 +497,7 @@ int main(void) {
   test_producer_kinds();
   test_small_integer_arguments();
   test_stop_from_own_callback();
+  test_overlong_and_invalid_values();
   CHECK(successes == 0, "%d sends succeeded without a broker", successes);
   if (failures != 0) {
     fprintf(stderr, "producer_api: %d checks failed\n", failures);
