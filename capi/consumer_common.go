@@ -81,7 +81,8 @@ func (s clientSettings) clientConfig(setter, domainSetter string) (client.Config
 	if s.creds.Valid() {
 		opts.BeforeRequest = acl.Hook(s.creds)
 	}
-	return client.Config{NameServerAddrs: addrs, InstanceName: s.instance, Remoting: opts, Logger: log.Logger()}, nil
+	return client.Config{NameServerAddrs: addrs, InstanceName: s.instance, Remoting: opts, Logger: log.Logger(),
+		RouteSnapshotDir: client.RouteSnapshotDirFromEnv()}, nil
 }
 
 // The setters both consumers share; each returns a status for the caller's

@@ -319,7 +319,8 @@ func (cp *cProducer) config(s producerSettings) (producer.Config, error) {
 	if s.creds.Valid() {
 		opts.BeforeRequest = acl.Hook(s.creds)
 	}
-	cfg.Client = client.Config{NameServerAddrs: addrs, InstanceName: s.instance, Remoting: opts, Logger: log.Logger()}
+	cfg.Client = client.Config{NameServerAddrs: addrs, InstanceName: s.instance, Remoting: opts, Logger: log.Logger(),
+		RouteSnapshotDir: client.RouteSnapshotDirFromEnv()}
 	return cfg, nil
 }
 
