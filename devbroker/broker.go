@@ -134,7 +134,8 @@ type Broker struct {
 	nsServer     *remoting.Server
 	brokerServer *remoting.Server
 	nsAddr       string
-	brokerAddr   string
+	brokerAddr   string // as published, BrokerAdvertiseAddr when set
+	listenAddr   string
 
 	topics  *topicTable
 	store   *store
@@ -197,6 +198,7 @@ func Start(cfg Config) (*Broker, error) {
 	}
 	b.nsAddr = advertise(nsAddr)
 	b.brokerAddr = advertise(brokerAddr)
+	b.listenAddr = b.brokerAddr
 	if cfg.BrokerAdvertiseAddr != "" {
 		b.brokerAddr = cfg.BrokerAdvertiseAddr
 	}
@@ -255,6 +257,10 @@ func (b *Broker) NameServerAddr() string { return b.nsAddr }
 
 // BrokerAddr is the broker's address as published in routes.
 func (b *Broker) BrokerAddr() string { return b.brokerAddr }
+
+// BrokerListenAddr is where the broker listens, which differs from BrokerAddr with
+// BrokerAdvertiseAddr.
+func (b *Broker) BrokerListenAddr() string { return b.listenAddr }
 
 // BrokerName is the broker's name as published in routes.
 func (b *Broker) BrokerName() string { return b.cfg.BrokerName }

@@ -30,6 +30,7 @@ func TestRegisterToAnotherNameServer(t *testing.T) {
 	b := mgmtBroker(t, Config{BrokerName: "broker-b", RegisterTo: []string{a.NameServerAddr()},
 		BrokerAdvertiseAddr: "10.1.2.3:10911", RegisterInterval: time.Hour})
 	assert.Equal(t, "10.1.2.3:10911", b.BrokerAddr())
+	assert.NotEqual(t, b.BrokerAddr(), b.BrokerListenAddr())
 	c := mgmtClient(t)
 	ns := a.NameServerAddr()
 
