@@ -552,3 +552,18 @@ func TestSystemBusyMovesToAnotherBrokerAtOnce(t *testing.T) {
 	assert.LessOrEqual(t, busy.count(), 1, "the busy broker rests after its first refusal")
 	assert.Equal(t, 10, other.count())
 }
+
+func TestShutdownPastAStalledUnregisterIsNoTimeout(t *testing.T) {
+	b := startBroker(t, "broker-a")
+	var seen counter
+	b.SetHook(remoting.UnregisterClient, stall(&seen))
+	p := newProducer(t, b.NameServerAddr(), func(c *producer.Config) {
+		c.SendTimeout = 200 * time.Millisecond
+		c.Client.RequestTimeout = 3 * time.Second
+	})
+	_, err := p.SendSync(context.Background(), newMessage("T", "x"))
+	require.NoError(t, err)
+	// The unregister waits out its 3 s, beyond SendTimeout plus the 2 s grace.
+	assert.NoError(t, p.Shutdown(), "nothing was left running")
+	assert.Equal(t, 1, seen.count())
+}
