@@ -238,11 +238,14 @@ func waitBalanced(t *testing.T, topic string, queues int, cs ...*consumer.PushCo
 // tests of other packages that go test runs alongside.
 const sendPace = 2 * time.Millisecond
 
+// bodySeq numbers message bodies across all loads of a test binary, so that a body names
+// one message even when a scenario runs several loads.
+var bodySeq atomic.Int64
+
 // load runs sync senders until stop is closed; each acknowledged send goes to the ledger.
 type load struct {
 	stop chan struct{}
 	wg   sync.WaitGroup
-	seq  atomic.Int64
 	// slowest is the longest any one send took, ns.
 	slowest atomic.Int64
 }
@@ -261,7 +264,7 @@ func startLoad(l *ledger, topic string, producers []*producer.Producer, onResult
 					return
 				case <-pace.C:
 				}
-				body := fmt.Sprintf("p%d-%06d", i, ld.seq.Add(1))
+				body := fmt.Sprintf("p%d-%07d", i, bodySeq.Add(1))
 				t0 := time.Now()
 				res, err := p.SendSync(context.Background(), &message.Message{Topic: topic, Body: []byte(body)})
 				if d := int64(time.Since(t0)); d > ld.slowest.Load() {
