@@ -53,9 +53,9 @@ func TestNameServerDown(t *testing.T) {
 		producers = append(producers, startProducer(t, producer.Config{Group: "NsDownProducers", Client: clientConfig(ns, fmt.Sprint("p", i), refresh)}))
 	}
 	var (
-		mu      sync.Mutex
-		newQ    bool // a send landed on queue 4 or 5
-		healed  time.Time
+		mu        sync.Mutex
+		newQ      bool // a send landed on queue 4 or 5
+		healed    time.Time
 		seenAfter time.Duration // from healing to the first send on a new queue
 	)
 	ld := startLoad(l, topic, producers, func(res *producer.SendResult, err error) {
