@@ -26,6 +26,14 @@ import (
 // wait bounds every wait for something that should happen; the scenarios end far sooner.
 const wait = 60 * time.Second
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 // full reports whether the scenarios run at upstream's real timings (RMQ_RELIABILITY_FULL=1).
 func full() bool { return os.Getenv("RMQ_RELIABILITY_FULL") == "1" }
 

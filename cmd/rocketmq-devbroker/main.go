@@ -159,7 +159,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	defer b.Close()
 
-	fmt.Fprintf(stdout, "rocketmq-devbroker: name server %s, broker %s (%s)\n", b.NameServerAddr(), b.BrokerAddr(), b.BrokerName())
+	if b.BrokerListenAddr() != b.BrokerAddr() {
+		fmt.Fprintf(stdout, "rocketmq-devbroker: name server %s, broker %s (%s), listening on %s\n",
+			b.NameServerAddr(), b.BrokerAddr(), b.BrokerName(), b.BrokerListenAddr())
+	} else {
+		fmt.Fprintf(stdout, "rocketmq-devbroker: name server %s, broker %s (%s)\n", b.NameServerAddr(), b.BrokerAddr(), b.BrokerName())
+	}
 	if *readyFile != "" {
 		if err := writeReadyFile(*readyFile, b.NameServerAddr()); err != nil {
 			fmt.Fprintf(stderr, "rocketmq-devbroker: ready file: %v\n", err)
