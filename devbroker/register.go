@@ -54,15 +54,21 @@ func (r *registrar) start() {
 	}()
 	go func() {
 		defer b.wg.Done()
-		t := time.NewTicker(b.cfg.RegisterInterval)
-		defer t.Stop()
 		for {
-			r.registerAll(ctx)
+			next := b.cfg.RegisterInterval
+			if !r.registerAll(ctx) {
+				// A name server that is not up yet (started after us, say) is tried again
+				// soon rather than after a whole interval.
+				next = min(next, registerRetry)
+			}
+			t := time.NewTimer(next)
 			select {
 			case <-b.stop:
+				t.Stop()
 				return
 			case <-t.C:
 			case <-r.kick:
+				t.Stop()
 			}
 		}
 	}()
@@ -111,25 +117,31 @@ func (r *registrar) header() map[string]string {
 	}
 }
 
-// registerAll registers with every name server; one that does not answer is tried again at
-// the next tick, as the real broker does.
-func (r *registrar) registerAll(ctx context.Context) {
+// registerAll registers with every name server and reports whether all of them took it.
+func (r *registrar) registerAll(ctx context.Context) bool {
 	body := r.body()
 	h := r.header()
 	h["compressed"] = "false"
 	h["bodyCrc32"] = strconv.Itoa(int(message.BodyCRC(body)))
+	all := true
 	for _, ns := range r.b.cfg.RegisterTo {
 		resp, err := r.remote.InvokeSync(ctx, ns, remoting.NewRequest(remoting.RegisterBroker, h, body), registerTimeout)
 		switch {
 		case ctx.Err() != nil:
-			return
+			return false
 		case err != nil:
+			all = false
 			r.b.log.Warn("register with name server failed", "nameServer", ns, "err", err)
 		case resp.Code != remoting.Success:
+			all = false
 			r.b.log.Warn("name server refused registration", "nameServer", ns, "code", resp.Code, "remark", resp.Remark)
 		}
 	}
+	return all
 }
+
+// registerRetry is the wait before trying a failed registration again.
+const registerRetry = time.Second
 
 // registerTimeout is the real broker's registerBrokerTimeoutMills default.
 const registerTimeout = 6 * time.Second
