@@ -24,7 +24,13 @@ import (
 )
 
 // wait bounds every wait for something that should happen; the scenarios end far sooner.
-const wait = 60 * time.Second
+// At full timings an outage alone lasts 60 s and a route refresh 30 s.
+var wait = func() time.Duration {
+	if full() {
+		return 4 * time.Minute
+	}
+	return 60 * time.Second
+}()
 
 func TestMain(m *testing.M) {
 	code := m.Run()
