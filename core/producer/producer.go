@@ -130,6 +130,9 @@ func (p *Producer) Shutdown() error {
 	deadline := time.Now().Add(p.cfg.SendTimeout + shutdownGrace)
 	drained := p.inflight.wait(deadline)
 	p.cancel()
+	// A transaction check under way finishes before the connections close: its
+	// END_TRANSACTION would be lost otherwise, leaving the broker's message undecided.
+	loops := waitGroupUntil(&p.wg, deadline)
 	// Closing the client fails whatever is still pending with remoting.ErrClosed, which
 	// the async path turns into callbacks (no retry once shut down).
 	p.client.Shutdown()
@@ -141,7 +144,7 @@ func (p *Producer) Shutdown() error {
 	}
 	drained = p.inflight.wait(deadline) && drained
 	drained = p.pool.close(deadline) && drained
-	drained = waitGroupUntil(&p.wg, deadline) && drained
+	drained = loops && drained
 	if p.tracer != nil {
 		p.tracer.Shutdown() // after the callbacks, which record their sends
 	}
