@@ -52,7 +52,8 @@ func newClientSettings() clientSettings {
 // asked by the client's Start, and again periodically while it runs.
 // setter and domainSetter name the setters in the error text.
 func (s clientSettings) clientConfig(setter, domainSetter string) (client.Config, error) {
-	cfg := client.Config{NameServerAddrs: s.addrs, InstanceName: s.instance, Logger: log.Logger()}
+	cfg := client.Config{NameServerAddrs: s.addrs, InstanceName: s.instance, Logger: log.Logger(),
+		RouteSnapshotDir: client.RouteSnapshotDirFromEnv()}
 	switch {
 	case len(s.addrs) > 0:
 	case s.envErr != nil:

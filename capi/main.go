@@ -20,6 +20,17 @@
 // public header, so cgo's generated prototypes are compiled against ours: a
 // mismatch in a name, parameter or result type fails the build. cgo has no
 // const, so "const char*" is spelled *C.cchar_t (see capi.h).
+//
+// # Environment
+//
+// Read when a producer or consumer is created (NAMESRV_ADDR, as upstream) or
+// started (the rest):
+//
+//   - NAMESRV_ADDR: the name servers, unless set through the API.
+//   - ROCKETMQ_ROUTE_SNAPSHOT_DIR: turns route snapshots on (client.Config's
+//     RouteSnapshotDir; upstream has no function for it, and no export is
+//     added): routes are saved in this directory, and used when no name
+//     server answers for a topic not yet known to the process.
 package main
 
 /*

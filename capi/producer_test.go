@@ -802,3 +802,22 @@ func TestProducerDestroyLeavesNoGoroutines(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after DestroyProducer:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
 	}
 }
+
+func TestRouteSnapshotDirFromEnvironment(t *testing.T) {
+	b := startBroker(t, devbroker.Config{})
+	if err := b.CreateTopic("Snap", 2); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Setenv("ROCKETMQ_ROUTE_SNAPSHOT_DIR", dir)
+	p := newProducer(t, "snapshot-env", b.NameServerAddr())
+	mustStart(t, p)
+	msg := newMsg(t, "Snap", "body", "")
+	res := testNewResult()
+	defer testFreeResult(res)
+	expectRC(t, "send", 0, "", "", func() status { return SendMessageSync(p, msg, res) })
+	expectRC(t, "shutdown", 0, "", "", func() status { return ShutdownProducer(p) })
+	if _, err := os.Stat(filepath.Join(dir, "Snap.route.json")); err != nil {
+		t.Errorf("the route was not saved where ROCKETMQ_ROUTE_SNAPSHOT_DIR says: %v", err)
+	}
+}

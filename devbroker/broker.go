@@ -18,7 +18,17 @@ type Config struct {
 	NameServerAddr string // listen address of the name server (default 127.0.0.1:9876)
 	BrokerAddr     string // listen address of the broker (default 127.0.0.1:10911)
 	BrokerName     string // default "broker-a"
-	ClusterName    string // default "DefaultCluster"
+	// BrokerAdvertiseAddr, when set, is the broker address published in routes instead of
+	// the listen address (as brokerIP1 is): a proxy in front of the broker, say.
+	BrokerAdvertiseAddr string
+	ClusterName         string // default "DefaultCluster"
+
+	// RegisterTo are other name servers this broker registers with, as a Java broker
+	// registers with its namesrvAddr, so that brokers of several dev brokers share one name
+	// server's routes (register.go). Its own name server serves it regardless.
+	RegisterTo []string
+	// RegisterInterval is how often it registers again (default 30s, as upstream).
+	RegisterInterval time.Duration
 
 	// DefaultQueueNums is the queue count of auto-created topics (default 4).
 	DefaultQueueNums int
@@ -77,6 +87,9 @@ func (c *Config) applyDefaults() {
 	if c.ClusterName == "" {
 		c.ClusterName = "DefaultCluster"
 	}
+	if c.RegisterInterval <= 0 {
+		c.RegisterInterval = 30 * time.Second
+	}
 	if c.DefaultQueueNums <= 0 {
 		c.DefaultQueueNums = 4
 	}
@@ -121,7 +134,8 @@ type Broker struct {
 	nsServer     *remoting.Server
 	brokerServer *remoting.Server
 	nsAddr       string
-	brokerAddr   string
+	brokerAddr   string // as published, BrokerAdvertiseAddr when set
+	listenAddr   string
 
 	topics  *topicTable
 	store   *store
@@ -134,6 +148,7 @@ type Broker struct {
 	tx      *txTable
 	admin   *adminState
 	persist *persister // nil: in memory only
+	reg     *registrar // nil: no RegisterTo
 
 	hooksMu sync.RWMutex
 	hooks   map[int32]Hook
@@ -183,6 +198,10 @@ func Start(cfg Config) (*Broker, error) {
 	}
 	b.nsAddr = advertise(nsAddr)
 	b.brokerAddr = advertise(brokerAddr)
+	b.listenAddr = b.brokerAddr
+	if cfg.BrokerAdvertiseAddr != "" {
+		b.brokerAddr = cfg.BrokerAdvertiseAddr
+	}
 
 	b.topics = newTopicTable(b)
 	b.store = newStore(b)
@@ -194,6 +213,9 @@ func Start(cfg Config) (*Broker, error) {
 	b.sched = newScheduler(b)
 	b.tx = newTxTable(b)
 	b.admin = newAdminState(b)
+	if len(cfg.RegisterTo) > 0 {
+		b.reg = newRegistrar(b)
+	}
 	if b.persist, err = openPersistence(b); err != nil {
 		b.nsServer.Close()
 		b.brokerServer.Close()
@@ -210,6 +232,9 @@ func Start(cfg Config) (*Broker, error) {
 	b.tx.start()
 	if b.persist != nil {
 		b.persist.start()
+	}
+	if b.reg != nil {
+		b.reg.start()
 	}
 	return b, nil
 }
@@ -233,6 +258,10 @@ func (b *Broker) NameServerAddr() string { return b.nsAddr }
 // BrokerAddr is the broker's address as published in routes.
 func (b *Broker) BrokerAddr() string { return b.brokerAddr }
 
+// BrokerListenAddr is where the broker listens, which differs from BrokerAddr with
+// BrokerAdvertiseAddr.
+func (b *Broker) BrokerListenAddr() string { return b.listenAddr }
+
 // BrokerName is the broker's name as published in routes.
 func (b *Broker) BrokerName() string { return b.cfg.BrokerName }
 
@@ -240,6 +269,13 @@ func (b *Broker) BrokerName() string { return b.cfg.BrokerName }
 func (b *Broker) CreateTopic(topic string, queueNums int) error {
 	_, err := b.topics.createOrUpdate(topic, queueNums, queueNums, PermRead|PermWrite)
 	return err
+}
+
+// topicsChanged tells the name servers of RegisterTo about a new or changed topic.
+func (b *Broker) topicsChanged() {
+	if b.reg != nil {
+		b.reg.topicsChanged()
+	}
 }
 
 // SetHook installs a hook for one request code (nil removes it).
@@ -345,6 +381,9 @@ func (b *Broker) Close() error {
 	b.nsServer.Close()
 	b.holds.close()
 	b.wg.Wait()
+	if b.reg != nil {
+		b.reg.close()
+	}
 	if b.persist != nil {
 		return b.persist.close()
 	}

@@ -90,6 +90,7 @@ func (t *topicTable) createOrUpdate(name string, read, write, perm int) (topicCo
 	tc.Name, tc.ReadQueueNums, tc.WriteQueueNums, tc.Perm = name, read, write, perm
 	t.topics[name] = tc
 	t.mu.Unlock()
+	t.b.topicsChanged()
 	return tc, nil
 }
 
@@ -109,13 +110,15 @@ func (t *topicTable) autoCreate(name string, queueNums int) (topicConfig, bool) 
 		queueNums = t.b.cfg.DefaultQueueNums
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if tc, ok := t.topics[name]; ok {
+		t.mu.Unlock()
 		return tc, true
 	}
 	tc := topicConfig{Name: name, ReadQueueNums: queueNums, WriteQueueNums: queueNums, Perm: PermRead | PermWrite}
 	t.topics[name] = tc
+	t.mu.Unlock()
 	t.b.log.Info("topic auto-created", "topic", name, "queues", queueNums)
+	t.b.topicsChanged()
 	return tc, true
 }
 

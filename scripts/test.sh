@@ -19,6 +19,7 @@
 #   RMQ_JOBS         parallel build/test jobs, default: number of CPUs
 #   RMQ_WINDOWS      "wine" (default): all of scripts/windows.sh; "exports": only
 #                    its build, package and export-table check (--no-wine); "0": skip
+#   RMQ_RELIABILITY_FULL  1 runs the name server outage of reliability/ for the real 60 s
 set -euo pipefail
 exec </dev/null # never wait for input
 
@@ -59,7 +60,18 @@ section "go vet ${go_packages[*]}"
 go vet "${go_packages[@]}"
 
 section "go test -race ${go_packages[*]}"
-go test -race "${go_packages[@]}"
+# The fault-injection scenarios (reliability/) append their figures to this file; they are
+# printed below, since go test shows a passing package's output only with -v.
+reliability_report=$(mktemp)
+trap 'rm -f "$reliability_report"' EXIT
+RMQ_RELIABILITY_REPORT=$reliability_report go test -race "${go_packages[@]}"
+
+section "reliability figures"
+if [[ -s $reliability_report ]]; then
+  cat "$reliability_report"
+else
+  echo "no reliability scenario ran (package not among ${go_packages[*]}, or cached: go test -count=1 reruns it)"
+fi
 
 section "interop"
 if [[ -f interop/go.mod ]]; then

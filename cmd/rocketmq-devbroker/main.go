@@ -89,6 +89,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	txInterval := fs.Duration("transaction-check-interval", 60*time.Second, "time between two checks of one half message")
 	dataDir := fs.String("data-dir", "", "keep the commit log, consumer offsets, topics, delay progress and pending half "+
 		"messages in this directory so they survive a restart (default: memory only)")
+	registerTo := fs.String("register-to", "", "also register the broker with these name servers (semicolon or comma "+
+		"separated), as a Java broker's namesrvAddr: several dev brokers then share one name server's routes")
+	advertise := fs.String("advertise-addr", "", "broker address published in routes (default: the listen address)")
 	syncFlush := fs.Bool("sync-flush", false, "with -data-dir, fsync every append before answering the send")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -145,6 +148,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		TransactionTimeout:       *txTimeout,
 		TransactionCheckInterval: *txInterval,
 		DataDir:                  *dataDir,
+		RegisterTo:               splitAddrs(*registerTo),
+		BrokerAdvertiseAddr:      *advertise,
 		SyncFlush:                *syncFlush,
 		Logger:                   log,
 	})
@@ -154,7 +159,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	defer b.Close()
 
-	fmt.Fprintf(stdout, "rocketmq-devbroker: name server %s, broker %s (%s)\n", b.NameServerAddr(), b.BrokerAddr(), b.BrokerName())
+	if b.BrokerListenAddr() != b.BrokerAddr() {
+		fmt.Fprintf(stdout, "rocketmq-devbroker: name server %s, broker %s (%s), listening on %s\n",
+			b.NameServerAddr(), b.BrokerAddr(), b.BrokerName(), b.BrokerListenAddr())
+	} else {
+		fmt.Fprintf(stdout, "rocketmq-devbroker: name server %s, broker %s (%s)\n", b.NameServerAddr(), b.BrokerAddr(), b.BrokerName())
+	}
 	if *readyFile != "" {
 		if err := writeReadyFile(*readyFile, b.NameServerAddr()); err != nil {
 			fmt.Fprintf(stderr, "rocketmq-devbroker: ready file: %v\n", err)
@@ -165,6 +175,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	<-ctx.Done()
 	log.Info("shutting down")
 	return 0
+}
+
+// splitAddrs splits a name server list as the clients' setting is written.
+func splitAddrs(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 }
 
 // tlsConfig turns the TLS flags into the broker's setting; nil is no TLS.

@@ -149,3 +149,8 @@ func TestParseDelayLevels(t *testing.T) {
 		t.Errorf("empty: %v %v", got, err)
 	}
 }
+
+func TestRegisterToList(t *testing.T) {
+	assert.Equal(t, []string{"127.0.0.1:9876", "10.0.0.1:9876", "h:1"}, splitAddrs("127.0.0.1:9876;10.0.0.1:9876, h:1"))
+	assert.Empty(t, splitAddrs(""))
+}

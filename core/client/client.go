@@ -39,6 +39,13 @@ type Config struct {
 	// RequestTimeout bounds route queries, heartbeats and other housekeeping calls (default 3s).
 	RequestTimeout time.Duration
 
+	// RouteSnapshotDir, when set, keeps the last route fetched for each topic in this
+	// directory (one file per topic, <topic>.route.json, replaced atomically), and a topic
+	// for which no name server answers and no route is cached yet is served from its saved
+	// route: a process started while every name server is unreachable can still send and
+	// consume. Off by default; use one directory per cluster.
+	RouteSnapshotDir string
+
 	// Remoting configures the connections (TLS, ACL signing through BeforeRequest, ...).
 	Remoting remoting.ClientOptions
 

@@ -62,17 +62,33 @@ func (c *Client) RouteOrDefault(ctx context.Context, topic, defaultTopic string)
 }
 
 // UpdateRoute asks the name server for the topic's route now and caches it.
+// With RouteSnapshotDir, a new or changed route is saved, and when no name server answers
+// for a topic that has no cached route yet, its saved route is cached and returned instead.
 func (c *Client) UpdateRoute(ctx context.Context, topic string) (*route.TopicRouteData, error) {
 	data, err := c.ns.QueryRoute(ctx, topic, c.cfg.RequestTimeout)
+	fromSnapshot := false
 	if err != nil {
-		return nil, err
+		c.mu.RLock()
+		cur := c.routes[topic]
+		c.mu.RUnlock()
+		if cur != nil && !cur.fallback {
+			return nil, err
+		}
+		if data = c.snapshotFor(topic, err); data == nil {
+			return nil, err
+		}
+		fromSnapshot = true
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cur := c.routes[topic]; cur != nil && !cur.fallback && reflect.DeepEqual(cur.data, data) {
+	if cur := c.routes[topic]; cur != nil && !cur.fallback && (fromSnapshot || reflect.DeepEqual(cur.data, data)) {
+		c.mu.Unlock()
 		return cur.data, nil
 	}
 	c.routes[topic] = &cachedRoute{data: data}
+	c.mu.Unlock()
+	if !fromSnapshot {
+		c.saveSnapshot(topic, data)
+	}
 	return data, nil
 }
 

@@ -141,24 +141,54 @@ func (s *RemoteOffsetStore) Read(ctx context.Context, mq route.MessageQueue, fro
 	return -1, resp.AsError()
 }
 
-// Persist implements OffsetStore.
+// Persist implements OffsetStore. Each broker's queues are committed on their own
+// goroutine, so that a broker that does not answer, which holds its queues' commits until
+// ctx or the request timeout ends, cannot keep the other brokers' queues uncommitted (and
+// their messages due for a second delivery).
 func (s *RemoteOffsetStore) Persist(ctx context.Context, mqs []route.MessageQueue) error {
-	var errs []error
-	for mq, o := range s.snapshot(mqs) {
+	var (
+		errs     []error
+		byBroker = map[string][]route.MessageQueue{}
+		offsets  = s.snapshot(mqs)
+	)
+	for mq := range offsets {
 		addr, err := s.brokerAddr(ctx, mq)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		h := s.header(mq)
-		h["commitOffset"] = strconv.FormatInt(o, 10)
-		resp, err := s.client.Remote().InvokeSync(ctx, addr, remoting.NewRequest(remoting.UpdateConsumerOffset, h, nil), s.client.RequestTimeout())
-		if err == nil && resp.Code != remoting.Success {
-			err = resp.AsError()
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("consumer: commit %v offset %d: %w", mq, o, err))
-		}
+		byBroker[addr] = append(byBroker[addr], mq)
 	}
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for addr, queues := range byBroker {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, mq := range queues {
+				if err := s.commit(ctx, addr, mq, offsets[mq]); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	return errors.Join(errs...)
+}
+
+func (s *RemoteOffsetStore) commit(ctx context.Context, addr string, mq route.MessageQueue, o int64) error {
+	h := s.header(mq)
+	h["commitOffset"] = strconv.FormatInt(o, 10)
+	resp, err := s.client.Remote().InvokeSync(ctx, addr, remoting.NewRequest(remoting.UpdateConsumerOffset, h, nil), s.client.RequestTimeout())
+	if err == nil && resp.Code != remoting.Success {
+		err = resp.AsError()
+	}
+	if err != nil {
+		return fmt.Errorf("consumer: commit %v offset %d: %w", mq, o, err)
+	}
+	return nil
 }

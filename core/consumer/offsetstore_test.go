@@ -78,3 +78,47 @@ func TestRemoteOffsetStoreAgainstBroker(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "42", resp.Ext("offset"))
 }
+
+func TestRemoteOffsetStoreCommitsPastAStalledBroker(t *testing.T) {
+	start := func(cfg devbroker.Config) *devbroker.Broker {
+		cfg.NameServerAddr, cfg.BrokerAddr = "127.0.0.1:0", "127.0.0.1:0"
+		b, err := devbroker.Start(cfg)
+		require.NoError(t, err)
+		t.Cleanup(func() { b.Close() })
+		require.NoError(t, b.CreateTopic("T", 4))
+		return b
+	}
+	a := start(devbroker.Config{})
+	stalled := start(devbroker.Config{BrokerName: "broker-b", RegisterTo: []string{a.NameServerAddr()}})
+	stalled.SetHook(remoting.UpdateConsumerOffset, func(*remoting.Command) (*remoting.Command, bool) { return nil, true })
+	c := client.New(client.Config{NameServerAddrs: []string{a.NameServerAddr()}, RequestTimeout: time.Second})
+	require.NoError(t, c.Start())
+	t.Cleanup(c.Shutdown)
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		r, err := c.UpdateRoute(ctx, "T")
+		return err == nil && len(r.BrokerDatas) == 2
+	}, 10*time.Second, 10*time.Millisecond)
+
+	s := consumer.NewRemoteOffsetStore(c, "G")
+	var mqs []route.MessageQueue
+	for _, b := range []string{"broker-a", "broker-b"} {
+		for q := range 4 {
+			mq := route.MessageQueue{Topic: "T", BrokerName: b, QueueID: q}
+			s.Update(mq, int64(10+q), false)
+			mqs = append(mqs, mq)
+		}
+	}
+	// Budget for one stalled commit: broker-b's other three get none, broker-a's four must
+	// not wait behind them.
+	pctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	err := s.Persist(pctx, mqs)
+	require.Error(t, err, "broker-b never answered")
+	for q := range 4 {
+		resp, err := c.Remote().InvokeSync(ctx, a.BrokerAddr(), remoting.NewRequest(remoting.QueryConsumerOffset,
+			map[string]string{"consumerGroup": "G", "topic": "T", "queueId": strconv.Itoa(q)}, nil), time.Second)
+		require.NoError(t, err)
+		assert.Equal(t, strconv.Itoa(10+q), resp.Ext("offset"), "broker-a queue %d committed", q)
+	}
+}

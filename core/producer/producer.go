@@ -25,6 +25,10 @@ const (
 // transaction checks to return.
 const shutdownGrace = 2 * time.Second
 
+// shutdownSettle is the least Shutdown waits, after closing its client, for work the close
+// ended.
+const shutdownSettle = 200 * time.Millisecond
+
 // Producer sends messages to the brokers of one producer group. Its methods are safe for
 // concurrent use.
 type Producer struct {
@@ -126,15 +130,21 @@ func (p *Producer) Shutdown() error {
 	deadline := time.Now().Add(p.cfg.SendTimeout + shutdownGrace)
 	drained := p.inflight.wait(deadline)
 	p.cancel()
-	// The loops end with the context, but a check the Checker has answered still sends
-	// its END_TRANSACTION through the client: close the client after them.
-	drained = waitGroupUntil(&p.wg, deadline) && drained
+	// A transaction check under way finishes before the connections close: its
+	// END_TRANSACTION would be lost otherwise, leaving the broker's message undecided.
+	loops := waitGroupUntil(&p.wg, deadline)
 	// Closing the client fails whatever is still pending with remoting.ErrClosed, which
 	// the async path turns into callbacks (no retry once shut down).
 	p.client.Shutdown()
+	// Unregistering from a broker that does not answer takes the client's RequestTimeout,
+	// which may outlast the wait: then callbacks and loops that ended meanwhile still get a
+	// moment to be seen as ended, rather than reported as hanging.
+	if settle := time.Now().Add(shutdownSettle); settle.After(deadline) {
+		deadline = settle
+	}
 	drained = p.inflight.wait(deadline) && drained
 	drained = p.pool.close(deadline) && drained
-	drained = waitGroupUntil(&p.wg, deadline) && drained
+	drained = loops && drained
 	if p.tracer != nil {
 		p.tracer.Shutdown() // after the callbacks, which record their sends
 	}

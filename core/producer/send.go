@@ -15,10 +15,13 @@ import (
 // attempts within SendTimeout (and ctx), each on a different broker than the previous
 // failed one when the topic has several:
 //
-//   - transport failures and timeouts, and the broker codes Java retries (TOPIC_NOT_EXIST,
-//     SERVICE_NOT_AVAILABLE, SYSTEM_ERROR, NO_PERMISSION, NO_BUYER_ID, NOT_IN_CURRENT_UNIT)
-//     are retried; other broker codes (SYSTEM_BUSY, MESSAGE_ILLEGAL, ...) end the send at
-//     once, wrapped as *remoting.Error;
+//   - transport failures and timeouts, and the broker codes upstream retries (TOPIC_NOT_EXIST,
+//     SERVICE_NOT_AVAILABLE, SYSTEM_ERROR, SYSTEM_BUSY, NO_PERMISSION, NO_BUYER_ID,
+//     NOT_IN_CURRENT_UNIT) are retried; other broker codes (MESSAGE_ILLEGAL, ...) end the
+//     send at once, wrapped as *remoting.Error;
+//   - a broker that answered SYSTEM_BUSY (its flow control) rests under fault avoidance, and
+//     an attempt that must go back to it anyway (no other broker) first waits: 50 ms,
+//     doubling with each busy answer, at most a quarter of the time left;
 //   - a stored-but-not-OK status (flush or slave timeout) is retried too, as the C++ client
 //     does. If every attempt ends that way, the last result is returned together with an
 //     error wrapping ErrNotStoredOK, so a non-nil result always means "stored".
@@ -131,6 +134,8 @@ func (p *Producer) sendSync(ctx context.Context, o *outgoing, attempts int, ord 
 		lastErr    error
 		stored     *SendResult // last stored-but-not-OK answer
 		lastBroker string
+		busyBroker string // the last broker that answered SYSTEM_BUSY
+		busies     int
 		n          int
 	)
 	for n = 0; n < attempts; n++ {
@@ -151,6 +156,12 @@ func (p *Producer) sendSync(ctx context.Context, o *outgoing, attempts int, ord 
 			return nil, err
 		}
 		mq := pi.queues[i]
+		if busies > 0 && mq.BrokerName == busyBroker {
+			if !pauseUntil(ctx, busyBackoff(busies, time.Until(deadline))) {
+				lastErr = ctx.Err()
+				break
+			}
+		}
 		t0 := time.Now()
 		res, err := p.attemptSync(ctx, pi.addrs[i], mq, o, attemptBudget(remaining, n, attempts))
 		latency := time.Since(t0)
@@ -167,6 +178,10 @@ func (p *Producer) sendSync(ctx context.Context, o *outgoing, attempts int, ord 
 		retry, isolate := classify(err)
 		if isolate {
 			p.recordFault(mq.BrokerName, latency, true)
+		}
+		if isBusy(err) {
+			busies++
+			busyBroker = mq.BrokerName
 		}
 		lastErr = fmt.Errorf("%s (%s): %w", mq, pi.addrs[i], err)
 		if !retry {
@@ -220,12 +235,45 @@ func classify(err error) (retry, isolate bool) {
 	return true, true
 }
 
-// retriedCode lists the broker answers Java's producer retries on another broker.
+// retriedCode lists the broker answers retried on another broker: Java's retryResponseCodes
+// (SYSTEM_BUSY among them since 5.x; the C++ client retries every failure).
 func retriedCode(code int32) bool {
 	switch code {
-	case remoting.TopicNotExist, remoting.ServiceNotAvailable, remoting.SystemError,
+	case remoting.TopicNotExist, remoting.ServiceNotAvailable, remoting.SystemError, remoting.SystemBusy,
 		remoting.NoPermission, remoting.NoBuyerID, remoting.NotInCurrentUnit:
 		return true
 	}
 	return false
+}
+
+// isBusy reports a broker's flow-control answer: SYSTEM_BUSY ([PC_SYNCHRONIZED],
+// [TIMEOUT_CLEAN_QUEUE], [OVERLOAD], [REJECTREQUEST] ...).
+func isBusy(err error) bool {
+	var be *remoting.Error
+	return errors.As(err, &be) && be.Code == remoting.SystemBusy
+}
+
+// First pause before going back to a busy broker; it doubles with each busy answer.
+const busyBackoffBase = 50 * time.Millisecond
+
+// busyBackoff is the pause after the n-th busy answer, at most a quarter of what is left
+// so that the retry still has time.
+func busyBackoff(n int, remaining time.Duration) time.Duration {
+	d := busyBackoffBase << min(n-1, 10)
+	return min(d, remaining/4)
+}
+
+// pauseUntil waits d unless ctx ends first, and reports whether it waited it out.
+func pauseUntil(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -392,13 +395,13 @@ func TestConfigValidation(t *testing.T) {
 func TestBrokerCodeNotRetriedIsReturnedAtOnce(t *testing.T) {
 	b := startBroker(t, "broker-a")
 	var seen counter
-	b.SetHook(remoting.SendMessageV2, refuse(&seen, remoting.SystemBusy))
+	b.SetHook(remoting.SendMessageV2, refuse(&seen, remoting.MessageIllegal))
 	p := newProducer(t, b.NameServerAddr(), nil)
 	_, err := p.SendSync(context.Background(), newMessage("T", "x"))
 	require.ErrorIs(t, err, producer.ErrSendFailed)
 	var be *remoting.Error
 	require.True(t, errors.As(err, &be))
-	assert.Equal(t, remoting.SystemBusy, be.Code)
+	assert.Equal(t, remoting.MessageIllegal, be.Code)
 	assert.Equal(t, "forced by the test", be.Remark)
 	assert.Equal(t, 1, seen.count())
 }
@@ -503,4 +506,64 @@ func TestNoRouteWithoutAutoCreate(t *testing.T) {
 	cbs := newCallbacks(t)
 	require.NoError(t, p.SendAsync(context.Background(), newMessage("Unknown", "x"), cbs.fn(0)))
 	assert.ErrorIs(t, cbs.await(1)[0].err, producer.ErrNoRoute, "accepted async sends report route failures to the callback")
+}
+
+func TestSystemBusyIsRetriedAfterABackoff(t *testing.T) {
+	b := startBroker(t, "broker-a")
+	var (
+		mu    sync.Mutex
+		times []time.Time
+	)
+	b.SetHook(remoting.SendMessageV2, func(req *remoting.Command) (*remoting.Command, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		times = append(times, time.Now())
+		if len(times) <= 2 {
+			return remoting.NewResponse(remoting.SystemBusy, "[TIMEOUT_CLEAN_QUEUE]broker busy"), true
+		}
+		return nil, false
+	})
+	p := newProducer(t, b.NameServerAddr(), nil)
+	res, err := p.SendSync(context.Background(), newMessage("T", "x"))
+	require.NoError(t, err)
+	assert.Equal(t, producer.SendOK, res.Status)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, times, 3, "two busy answers, then stored")
+	// The only broker is the busy one, so each retry waits first: 50 ms, then 100 ms.
+	assert.GreaterOrEqual(t, times[1].Sub(times[0]), 50*time.Millisecond)
+	assert.GreaterOrEqual(t, times[2].Sub(times[1]), 100*time.Millisecond)
+}
+
+func TestSystemBusyMovesToAnotherBrokerAtOnce(t *testing.T) {
+	a, b := twoBrokers(t, "T")
+	var busy, other counter
+	a.SetHook(remoting.SendMessageV2, refuse(&busy, remoting.SystemBusy))
+	b.SetHook(remoting.SendMessageV2, func(req *remoting.Command) (*remoting.Command, bool) {
+		other.see(req)
+		return nil, false
+	})
+	p := newProducer(t, a.NameServerAddr(), nil)
+	for i := range 10 {
+		res, err := p.SendSync(context.Background(), newMessage("T", strconv.Itoa(i)))
+		require.NoError(t, err)
+		assert.Equal(t, "broker-b", res.Queue.BrokerName)
+	}
+	assert.LessOrEqual(t, busy.count(), 1, "the busy broker rests after its first refusal")
+	assert.Equal(t, 10, other.count())
+}
+
+func TestShutdownPastAStalledUnregisterIsNoTimeout(t *testing.T) {
+	b := startBroker(t, "broker-a")
+	var seen counter
+	b.SetHook(remoting.UnregisterClient, stall(&seen))
+	p := newProducer(t, b.NameServerAddr(), func(c *producer.Config) {
+		c.SendTimeout = 200 * time.Millisecond
+		c.Client.RequestTimeout = 3 * time.Second
+	})
+	_, err := p.SendSync(context.Background(), newMessage("T", "x"))
+	require.NoError(t, err)
+	// The unregister waits out its 3 s, beyond SendTimeout plus the 2 s grace.
+	assert.NoError(t, p.Shutdown(), "nothing was left running")
+	assert.Equal(t, 1, seen.count())
 }

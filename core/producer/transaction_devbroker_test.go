@@ -84,3 +84,36 @@ func TestTransactionUnknownIsSettledByTheChecker(t *testing.T) {
 	assert.Equal(t, "commit on check", string(byID(stored, toCommit.MsgID).Body))
 	assert.Nil(t, byID(stored, toRollback.MsgID))
 }
+
+func TestShutdownLetsARunningCheckAnswer(t *testing.T) {
+	b := txBroker(t, 200*time.Millisecond)
+	asked, release := make(chan struct{}), make(chan struct{})
+	p := newProducer(t, b.NameServerAddr(), func(c *producer.Config) {
+		c.Group = "TXG"
+		c.Checker = func(*message.MessageExt) producer.LocalTransactionState {
+			close(asked)
+			<-release
+			return producer.CommitMessage
+		}
+	})
+	res, err := p.SendTransaction(context.Background(), newMessage("TX", "decided while shutting down"), executor(producer.Unknown))
+	require.NoError(t, err)
+	select {
+	case <-asked:
+	case <-time.After(wait):
+		t.Fatal("the broker never asked")
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Shutdown() }()
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned (%v) while the checker still ran", err)
+	case <-time.After(300 * time.Millisecond): // Shutdown is meant to be waiting here
+	}
+	close(release)
+	require.NoError(t, <-done)
+	pl := newPuller(t)
+	eventually(t, "the message committed by the check", func() bool {
+		return byID(pl.all(b.BrokerAddr(), "TX", 2), res.MsgID) != nil
+	})
+}
