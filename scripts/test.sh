@@ -66,7 +66,7 @@ reliability_report=$(mktemp)
 trap 'rm -f "$reliability_report"' EXIT
 RMQ_RELIABILITY_REPORT=$reliability_report go test -race "${go_packages[@]}"
 
-section "reliability figures"
+section "reliability figures (go test)"
 if [[ -s $reliability_report ]]; then
   cat "$reliability_report"
 else

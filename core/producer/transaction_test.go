@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,15 +24,13 @@ type fakeBroker struct {
 	host  netip.AddrPort
 	sends chan *remoting.Command
 	ends  chan *remoting.Command
-	gone  chan struct{} // a client's connection closed
 	next  atomic.Int64
 }
 
 func startFakeBroker(t testing.TB, nameServer, name, topic string) *fakeBroker {
 	t.Helper()
-	fb := &fakeBroker{t: t, sends: make(chan *remoting.Command, 64), ends: make(chan *remoting.Command, 64),
-		gone: make(chan struct{}, 64)}
-	fb.srv = remoting.NewServer(remoting.ServerOptions{OnDisconnect: func(*remoting.Conn) { fb.gone <- struct{}{} }})
+	fb := &fakeBroker{t: t, srv: remoting.NewServer(remoting.ServerOptions{}),
+		sends: make(chan *remoting.Command, 64), ends: make(chan *remoting.Command, 64)}
 	la, err := fb.srv.Listen("127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { fb.srv.Close() })
@@ -217,42 +214,4 @@ func indexOf(s []string, v string) int {
 		}
 	}
 	return -1
-}
-
-// A check whose Checker is still deciding when Shutdown begins gets its answer to the
-// broker: Shutdown closes the client only after the check loop ended.
-func TestShutdownSendsTheAnswerOfARunningCheck(t *testing.T) {
-	ns := startBroker(t, "broker-ns")
-	fb := startFakeBroker(t, ns.NameServerAddr(), "broker-tx", "TT")
-	checked, release := make(chan struct{}, 1), make(chan struct{})
-	p := newProducer(t, ns.NameServerAddr(), func(c *producer.Config) {
-		c.Group = "TG"
-		c.Checker = func(*message.MessageExt) producer.LocalTransactionState {
-			checked <- struct{}{}
-			<-release
-			return producer.CommitMessage
-		}
-	})
-	_, err := p.SendTransaction(context.Background(), newMessage("TT", "b"), func(*message.Message) producer.LocalTransactionState {
-		return producer.Unknown
-	})
-	require.NoError(t, err)
-	recv(t, fb.sends)
-	recv(t, fb.ends)
-
-	fb.check("ID", "tx", 10, 5000, "TG")
-	recv(t, checked)
-	done := make(chan error, 1)
-	go func() { done <- p.Shutdown() }()
-	// Were the client closed while the Checker runs, its connection would close now; let
-	// the Checker answer then, or after a moment if (as it should) that does not happen.
-	select {
-	case <-fb.gone:
-	case <-time.After(200 * time.Millisecond):
-	}
-	close(release)
-	end := recv(t, fb.ends)
-	assert.Equal(t, "tx", end.Ext("transactionId"))
-	assert.Equal(t, "8", end.Ext("commitOrRollback"))
-	require.NoError(t, recv(t, done))
 }
