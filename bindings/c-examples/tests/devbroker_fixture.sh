@@ -5,7 +5,8 @@
 # free ports, in a session of its own and with no terminal or pipe of
 # ctest's (which would otherwise wait for it), waits until it has written
 # its name server address to DIR/namesrv, and leaves its pid in
-# DIR/devbroker.pid; "stop" ends that process, and only that one.
+# DIR/devbroker.pid; "stop" ends that process, and only that one. With
+# ROCKETMQ_NAMESRV set, "start" writes that address instead and starts nothing.
 set -euo pipefail
 
 cmd=${1:?usage: devbroker_fixture.sh start|stop DEVBROKER DIR}
@@ -43,6 +44,12 @@ case $cmd in
 start)
   mkdir -p "$dir"
   stop
+  if [[ -n ${ROCKETMQ_NAMESRV:-} ]]; then
+    # A cluster of the caller's: the tests talk to it, nothing is started.
+    echo "$ROCKETMQ_NAMESRV" >"$ready"
+    echo "name server from ROCKETMQ_NAMESRV: $ROCKETMQ_NAMESRV"
+    exit 0
+  fi
   # setsid execs the broker in place (this shell's child is no group
   # leader), so $! is the broker's pid.
   setsid "$bin" -namesrv-addr 127.0.0.1:0 -broker-addr 127.0.0.1:0 -ready-file "$ready" \

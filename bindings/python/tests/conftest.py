@@ -86,10 +86,17 @@ def unique(prefix: str) -> str:
 
 
 class DevBroker(object):
-    def __init__(self, binary: Path, workdir: Path) -> None:
+    """A dev broker of the test session's own or, given ``namesrv``, the cluster behind
+    that name server (nothing started; the binary's ``admin`` still inspects it)."""
+
+    def __init__(self, binary: Path, workdir: Path, namesrv: Optional[str] = None) -> None:
         self.binary = binary
         self.workdir = workdir
         self.log_path = workdir / 'devbroker.log'
+        self.proc: Optional[subprocess.Popen] = None
+        if namesrv:
+            self.namesrv = namesrv
+            return
         ready = workdir / 'ready'
         self._log = open(self.log_path, 'wb')
         self.proc = subprocess.Popen(
@@ -140,6 +147,8 @@ class DevBroker(object):
             time.sleep(0.2)
 
     def stop(self) -> None:
+        if self.proc is None:
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -162,7 +171,7 @@ def devbroker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevBroker]:
     if binary is None:
         pytest.skip('no dev broker: build it with `go build -o build/bin/rocketmq-devbroker '
                     './cmd/rocketmq-devbroker` or set ROCKETMQ_DEVBROKER')
-    broker = DevBroker(binary, tmp_path_factory.mktemp('devbroker'))
+    broker = DevBroker(binary, tmp_path_factory.mktemp('devbroker'), os.environ.get('ROCKETMQ_NAMESRV'))
     yield broker
     broker.stop()
 
