@@ -60,8 +60,26 @@ type call struct {
 }
 
 // Sync calls come from a pool with their channel and timer, so a call costs no allocation
-// of its own. (Timers are safe to reuse after Stop without draining since Go 1.23.)
-var callPool = sync.Pool{New: func() any { return &call{ch: make(chan result, 1)} }}
+// of its own. It is an interface so tests can watch what happens to a call once returned.
+var callPool interface {
+	Get() any
+	Put(any)
+} = &sync.Pool{New: func() any { return &call{ch: make(chan result, 1)} }}
+
+// release returns a sync call to the pool. Its timer is stopped first, never after: once
+// in the pool the call, timer included, belongs to the next caller, and a late Stop would
+// cancel that caller's timeout.
+func (cl *call) release() {
+	if cl.timer != nil && !cl.timer.Stop() {
+		// Only a program that sets asynctimerchan=1 can find a value left here; without
+		// this receive its next user would time out at once.
+		select {
+		case <-cl.timer.C:
+		default:
+		}
+	}
+	callPool.Put(cl)
+}
 
 type connConfig struct {
 	maxFrame int
@@ -209,7 +227,7 @@ func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) 
 	req.SerializeType = c.serial
 	cl := callPool.Get().(*call)
 	if err := c.register(req, cl); err != nil {
-		callPool.Put(cl)
+		cl.release()
 		return nil, err
 	}
 	deadline := time.Now().Add(timeout)
@@ -225,11 +243,9 @@ func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) 
 	} else {
 		cl.timer.Reset(time.Until(deadline))
 	}
-	defer cl.timer.Stop()
 	select {
 	case r := <-cl.ch:
-		cl.timer.Stop()
-		callPool.Put(cl)
+		cl.release()
 		return r.resp, r.err
 	case <-cl.timer.C:
 		c.abandon(req.Opaque, cl)
@@ -246,7 +262,7 @@ func (c *Conn) abandon(opaque int32, cl *call) {
 	if !c.take(opaque, cl) {
 		<-cl.ch
 	}
-	callPool.Put(cl)
+	cl.release()
 }
 
 // InvokeAsync sends a request; cb receives the response or an error (ErrTimeout after
