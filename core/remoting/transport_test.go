@@ -310,7 +310,7 @@ type handoffPool struct {
 	back []*call
 }
 
-func (p *handoffPool) Get() any { return &call{ch: make(chan result, 1)} }
+func (p *handoffPool) Get() any { return &call{ch: make(chan error, 1)} }
 
 func (p *handoffPool) Put(x any) {
 	cl := x.(*call)
