@@ -56,6 +56,11 @@ go vet "${go_packages[@]}"
 section "go test -race ${go_packages[*]}"
 go test -race "${go_packages[@]}"
 
+# The race detector allocates on its own, so the allocation guards (build tag !race) run
+# here, without it.
+section "allocation guards"
+go test -count=1 -run '^TestAllocs' ./core/producer/
+
 section "interop"
 if [[ -f interop/go.mod ]]; then
   # No -race: Apache's client has data races of its own (see interop/README.md).
