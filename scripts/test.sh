@@ -4,7 +4,8 @@
 #   bash scripts/test.sh
 #
 # Steps: install build dependencies, gofmt, go vet, go test -race (which also
-# runs the fuzz seed corpora), the interop module's tests (when it exists), a
+# runs the fuzz seed corpora), the allocation guards without -race, the
+# interop module's tests (when it exists), a
 # short fuzzing smoke run of every Fuzz target, the CMake build of
 # librocketmq and ctest, then the Python binding's pytest suite.
 #
