@@ -201,9 +201,9 @@ const defaultTopicQueueNums = 4
 
 // request is a pooled SEND_MESSAGE_V2 header. The ext map keeps its keys between uses,
 // so filling it allocates nothing; the remoting encoder writes it synchronously, so it is
-// free again as soon as Invoke* returns. The Command is reused by sync and oneway calls
-// only: an async call's Command is in use until its callback, which may come before
-// InvokeAsync returns.
+// free again as soon as Invoke* returns. The Command is for sync and oneway calls; an
+// async send keeps its own in its asyncSend, which remoting may hand back (a timeout,
+// say) before InvokeAsyncHandler returns.
 type request struct {
 	ext map[string]string
 	cmd remoting.Command
