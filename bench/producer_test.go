@@ -5,13 +5,8 @@ package bench
 // allocations (the dev broker's are counted in allocs/op too, since it runs in-process).
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
-	"io"
-	"net"
 	"runtime"
 	"slices"
 	"strconv"
@@ -23,8 +18,8 @@ import (
 	"github.com/rocketmq-go/librocketmq/core/client"
 	"github.com/rocketmq-go/librocketmq/core/message"
 	"github.com/rocketmq-go/librocketmq/core/producer"
-	"github.com/rocketmq-go/librocketmq/core/remoting"
 	"github.com/rocketmq-go/librocketmq/devbroker"
+	"github.com/rocketmq-go/librocketmq/internal/cannedbroker"
 )
 
 const producerTopic = "ProducerBench"
@@ -168,9 +163,9 @@ func benchAsync(b *testing.B, nameServer string, size int) {
 	reportRate(b, b.N, elapsed)
 }
 
-// cannedNS serves a broker that answers every request with one prepared SUCCESS frame
-// (only the opaque changes) and registers it for the benchmark topic with a dev name
-// server; it returns the name server's address.
+// cannedNS starts a dev name server and registers with it, for the benchmark topic, a
+// canned broker: one that answers every request with one prepared SUCCESS frame and
+// allocates nothing. It returns the name server's address.
 func cannedNS(b *testing.B) string {
 	b.Helper()
 	br, err := devbroker.Start(devbroker.Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0"})
@@ -178,96 +173,10 @@ func cannedNS(b *testing.B) string {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { br.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cb, err := cannedbroker.Start(br.NameServerAddr(), producerTopic, 8)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var conns sync.WaitGroup
-	b.Cleanup(func() {
-		ln.Close()
-		conns.Wait()
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conns.Done()
-				serveCanned(c)
-			}()
-		}
-	}()
-	registerCanned(b, br.NameServerAddr(), ln.Addr().String())
+	b.Cleanup(cb.Close)
 	return br.NameServerAddr()
-}
-
-func registerCanned(b *testing.B, nameServer, addr string) {
-	body, _ := json.Marshal(map[string]any{"topicConfigSerializeWrapper": map[string]any{"topicConfigTable": map[string]any{
-		producerTopic: map[string]any{"topicName": producerTopic, "readQueueNums": 8, "writeQueueNums": 8, "perm": 6}}}})
-	r := remoting.NewClient(remoting.ClientOptions{})
-	b.Cleanup(func() { r.Close() }) // the registration lives as long as this connection
-	resp, err := r.InvokeSync(context.Background(), nameServer, remoting.NewRequest(remoting.RegisterBroker, map[string]string{
-		"brokerName": "broker-canned", "brokerAddr": addr, "clusterName": "DefaultCluster", "haServerAddr": addr, "brokerId": "0",
-	}, body), 5*time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if resp.Code != remoting.Success {
-		b.Fatal(resp.AsError())
-	}
-}
-
-var (
-	cannedHead = []byte(`{"code":0,"extFields":{"msgId":"7F00000100002A9F0000000000000000","queueId":"0","queueOffset":"0",` +
-		`"MSG_REGION":"DefaultRegion","TRACE_ON":"true"},"flag":1,"language":"JAVA","opaque":`)
-	cannedTail = []byte(`,"serializeTypeCurrentRPC":"JSON","version":401}`)
-	opaqueKey  = []byte(`"opaque":`)
-)
-
-// serveCanned answers each request frame of a JSON-header client without allocating.
-func serveCanned(c net.Conn) {
-	defer c.Close()
-	r := bufio.NewReaderSize(c, 64<<10)
-	var lens [8]byte
-	frame := make([]byte, 0, 64<<10)
-	out := make([]byte, 0, 512)
-	for {
-		if _, err := io.ReadFull(r, lens[:]); err != nil {
-			return
-		}
-		total := int(binary.BigEndian.Uint32(lens[:4]))
-		headerLen := int(binary.BigEndian.Uint32(lens[4:]) & 0xFFFFFF)
-		if cap(frame) < total-4 {
-			frame = make([]byte, total-4)
-		}
-		frame = frame[:total-4]
-		if _, err := io.ReadFull(r, frame); err != nil {
-			return
-		}
-		header := frame[:headerLen]
-		if i := bytes.Index(header, []byte(`"flag":`)); i >= 0 && header[i+7] == '2' {
-			continue // oneway
-		}
-		i := bytes.Index(header, opaqueKey)
-		if i < 0 {
-			return
-		}
-		j := i + len(opaqueKey)
-		k := j
-		for k < len(header) && (header[k] == '-' || header[k] >= '0' && header[k] <= '9') {
-			k++
-		}
-		out = append(out[:0], 0, 0, 0, 0, 0, 0, 0, 0)
-		out = append(out, cannedHead...)
-		out = append(out, header[j:k]...)
-		out = append(out, cannedTail...)
-		binary.BigEndian.PutUint32(out, uint32(len(out)-4))
-		binary.BigEndian.PutUint32(out[4:], uint32(len(out)-8))
-		if _, err := c.Write(out); err != nil {
-			return
-		}
-	}
 }

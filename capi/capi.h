@@ -81,4 +81,42 @@ RMQ_INTERNAL void *rmq_handle_space(size_t *size);
 RMQ_INTERNAL extern volatile int rmq_forked_child;
 #endif
 
+/* ---- SendMessageSync's queue (syncqueue.c) ------------------------------ */
+
+#if defined(__linux__)
+#include <semaphore.h>
+#endif
+
+/* A SendMessageSync waiting for its answer, on its caller's stack. */
+typedef struct rmq_sync_send {
+  CProducer *producer;
+  CMessage *msg;
+  CSendResult *result;
+  int rc;
+  char *err; /* the caller's new last error (malloc'ed), or NULL */
+  size_t errlen;
+#if defined(__linux__)
+  sem_t done; /* posted by rmq_sync_done */
+#endif
+  struct rmq_sync_send *next;
+} rmq_sync_send;
+
+/*
+ * Makes the queue's eventfd and returns it (-1 where there is none: every
+ * send then runs on its caller's thread). Called once, before any take.
+ */
+RMQ_INTERNAL int rmq_sync_queue_start(void);
+
+/*
+ * Takes every queued send, in order, as a list. NULL when there is none: the
+ * next send then writes to the eventfd, which the taker waits on.
+ */
+RMQ_INTERNAL rmq_sync_send *rmq_sync_take_all(void);
+
+/*
+ * Hands a queued send its status and its caller's new last error (err[0..n),
+ * copied; none when n is 0), and wakes the caller. s is gone afterwards.
+ */
+RMQ_INTERNAL void rmq_sync_done(rmq_sync_send *s, int rc, const char *err, size_t n);
+
 #endif /* RMQ_CAPI_H */

@@ -50,13 +50,21 @@ type status = C.int
 
 // call is what guard hands to an export's body: the C function's name, so
 // that messages name it without repeating it in the body.
-type call struct{ fn string }
+type call struct {
+	fn   string
+	sink *string // set: the message goes here, for a C thread other than the current one
+}
 
 // errorf records "msg: <fn>: <text>" as the calling thread's last error. The
 // "msg: " prefix matches the C++ library's messages, which the Python client
 // strips.
 func (c call) errorf(format string, args ...any) {
-	setLastError("msg: %s: %s", c.fn, fmt.Sprintf(format, args...))
+	text := fmt.Sprintf("msg: %s: %s", c.fn, fmt.Sprintf(format, args...))
+	if c.sink != nil {
+		*c.sink = text
+		return
+	}
+	C.rmq_set_last_error_go(text)
 }
 
 // fail records err as the last error and returns code, for one-line error
@@ -94,7 +102,17 @@ func guard(fn string, fail status, body func(c call) status) status {
 // (Create*, Get*) and plain values. fail is returned on a panic or when
 // poisoned, typically nil or 0.
 func guardValue[T any](fn string, fail T, body func(c call) T) (result T) {
-	c := call{fn: fn}
+	return guardCall(call{fn: fn}, fail, body)
+}
+
+// guardInto is guard for work done for a C thread other than the current one
+// (a queued SendMessageSync): the last error goes to *text, for that thread
+// to record.
+func guardInto(text *string, fn string, fail status, body func(c call) status) status {
+	return guardCall(call{fn: fn, sink: text}, fail, body)
+}
+
+func guardCall[T any](c call, fail T, body func(c call) T) (result T) {
 	if C.rmq_forked_child != 0 {
 		c.errorf("this process was forked after it loaded the library, whose threads a child does not " +
 			"inherit: fork before loading the library, or exec in the child")
@@ -106,7 +124,7 @@ func guardValue[T any](fn string, fail T, body func(c call) T) (result T) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			poison(fn, r)
+			poison(c.fn, r)
 			c.errorf("internal error: %v", r)
 			result = fail
 		}

@@ -11,6 +11,9 @@ import "C"
 import (
 	"context"
 	"errors"
+	"os"
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/rocketmq-go/librocketmq/core/message"
@@ -69,24 +72,80 @@ func resultArg(c call, r *C.CSendResult) bool {
 	return true
 }
 
-//export SendMessageSync
+// SendMessageSync is the C function of syncqueue.c, which calls
+// rmqInternalSendMessageSync on its caller's thread or, while another
+// SendMessageSync is under way, queues the send for serveSyncSends.
 func SendMessageSync(producer *C.CProducer, msg *C.CMessage, result *C.CSendResult) C.int {
+	return C.SendMessageSync(producer, msg, result)
+}
+
+//export rmqInternalSendMessageSync
+func rmqInternalSendMessageSync(producer *C.CProducer, msg *C.CMessage, result *C.CSendResult) C.int {
 	return guard("SendMessageSync", C.PRODUCER_SEND_SYNC_FAILED, func(c call) status {
-		cp, ok := producerArg(c, producer)
-		if !ok || !resultArg(c, result) {
-			return C.NULL_POINTER
-		}
-		p, m, st := cp.prepare(c, C.PRODUCER_SEND_SYNC_FAILED, msg, false)
-		if st != C.OK {
-			return st
-		}
-		res, err := p.SendSync(context.Background(), m)
-		if err != nil {
-			return c.fail(C.PRODUCER_SEND_SYNC_FAILED, err)
-		}
-		fillSendResult(result, res, res.MsgID)
-		return C.OK
+		return sendMessageSync(c, producer, msg, result)
 	})
+}
+
+func sendMessageSync(c call, producer *C.CProducer, msg *C.CMessage, result *C.CSendResult) status {
+	cp, ok := producerArg(c, producer)
+	if !ok || !resultArg(c, result) {
+		return C.NULL_POINTER
+	}
+	p, m, st := cp.prepare(c, C.PRODUCER_SEND_SYNC_FAILED, msg, false)
+	if st != C.OK {
+		return st
+	}
+	res, err := p.SendSync(context.Background(), m)
+	if err != nil {
+		return c.fail(C.PRODUCER_SEND_SYNC_FAILED, err)
+	}
+	fillSendResult(result, res, res.MsgID)
+	return C.OK
+}
+
+// The queue of SendMessageSync is served from the library's load on, so its
+// goroutine is there before anything counts goroutines.
+func init() {
+	if fd := C.rmq_sync_queue_start(); fd >= 0 {
+		go serveSyncSends(os.NewFile(uintptr(fd), "rmq-sync-sends"))
+	}
+}
+
+// serveSyncSends runs each queued SendMessageSync on a goroutine of its own,
+// waiting on the eventfd whenever the queue is empty.
+func serveSyncSends(wake *os.File) {
+	var buf [8]byte
+	for {
+		s := C.rmq_sync_take_all()
+		if s == nil {
+			if _, err := wake.Read(buf[:]); err != nil {
+				// Not seen from an eventfd; should it happen, polling still
+				// serves the queue, where a panic would end the host process.
+				time.Sleep(time.Millisecond)
+			}
+			continue
+		}
+		for s != nil {
+			next := s.next // s is gone once its send is done
+			go sendQueued(s)
+			s = next
+		}
+	}
+}
+
+// queuedSends counts the SendMessageSync calls served off their callers'
+// threads, so tests can tell that the queue was used.
+var queuedSends atomic.Int64
+
+// sendQueued is a queued SendMessageSync; its caller's thread records the
+// last error.
+func sendQueued(s *C.rmq_sync_send) {
+	queuedSends.Add(1)
+	var text string
+	rc := guardInto(&text, "SendMessageSync", C.PRODUCER_SEND_SYNC_FAILED, func(c call) status {
+		return sendMessageSync(c, s.producer, s.msg, s.result)
+	})
+	C.rmq_sync_done(s, rc, (*C.char)(unsafe.Pointer(unsafe.StringData(text))), C.size_t(len(text)))
 }
 
 //export SendBatchMessage

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -819,5 +820,74 @@ func TestRouteSnapshotDirFromEnvironment(t *testing.T) {
 	expectRC(t, "shutdown", 0, "", "", func() status { return ShutdownProducer(p) })
 	if _, err := os.Stat(filepath.Join(dir, "Snap.route.json")); err != nil {
 		t.Errorf("the route was not saved where ROCKETMQ_ROUTE_SNAPSHOT_DIR says: %v", err)
+	}
+}
+
+// While one SendMessageSync is under way, others are queued and served off
+// their threads (syncqueue.c): their results, statuses and last errors must
+// still reach their own callers.
+func TestQueuedSendMessageSync(t *testing.T) {
+	b := startBroker(t, devbroker.Config{})
+	held := make(chan struct{}, 16)
+	b.SetHook(remoting.SendMessageV2, func(req *remoting.Command) (*remoting.Command, bool) {
+		if req.Ext("b") != "T_held" {
+			return nil, false
+		}
+		held <- struct{}{}
+		return nil, true // never answered: the send stays under way until its timeout
+	})
+	slow := newProducer(t, "G_queued_slow", b.NameServerAddr())
+	if rc := SetProducerSendMsgTimeout(slow, 3000); rc != 0 {
+		t.Fatal(rc)
+	}
+	mustStart(t, slow)
+	p := newProducer(t, "G_queued", b.NameServerAddr())
+	mustStart(t, p)
+	idle := newProducer(t, "G_queued_idle", b.NameServerAddr()) // never started
+
+	first := make(chan status, 1)
+	res0 := testNewResult()
+	defer testFreeResult(res0)
+	go func() {
+		rc, _ := onThread(func() status { return SendMessageSync(slow, newMsg(t, "T_held", "first", ""), res0) })
+		first <- rc
+	}()
+	select {
+	case <-held:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first send did not reach the broker")
+	}
+
+	queuedBefore := queuedSends.Load()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := testNewResult()
+			defer testFreeResult(res)
+			body := fmt.Sprintf("queued-%d", i)
+			rc, e := onThread(func() status { return SendMessageSync(p, newMsg(t, "T_queued", body, ""), res) })
+			if st, id, _, _ := testResultFields(res); rc != 0 || st != 0 || len(id) != 32 {
+				t.Errorf("%s: status %d, result %d %q, last error %q", body, rc, st, id, e)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		res := testNewResult()
+		defer testFreeResult(res)
+		rc, e := onThread(func() status { return SendMessageSync(idle, newMsg(t, "T_queued", "idle", ""), res) })
+		if rc != 11 /* PRODUCER_SEND_SYNC_FAILED */ || !strings.HasPrefix(e, "msg: SendMessageSync: the producer is not started") {
+			t.Errorf("send through a producer not started: status %d, last error %q", rc, e)
+		}
+	}()
+	wg.Wait()
+	if n := queuedSends.Load() - queuedBefore; n != 9 {
+		t.Errorf("%d of the 9 sends made while another was under way were queued", n)
+	}
+	if rc := <-first; rc != 11 {
+		t.Errorf("the unanswered send: status %d, want PRODUCER_SEND_SYNC_FAILED", rc)
 	}
 }

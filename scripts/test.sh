@@ -4,7 +4,8 @@
 #   bash scripts/test.sh
 #
 # Steps: install build dependencies, gofmt, go vet, go test -race (which also
-# runs the fuzz seed corpora), the interop module's tests (when it exists), a
+# runs the fuzz seed corpora), the allocation guards without -race, the
+# interop module's tests (when it exists), a
 # short fuzzing smoke run of every Fuzz target, the CMake build of
 # librocketmq and ctest (with the install/find_package/pkg-config test), the
 # Python binding's pytest suite, then the Windows build (scripts/windows.sh:
@@ -72,6 +73,11 @@ if [[ -s $reliability_report ]]; then
 else
   echo "no reliability scenario ran (package not among ${go_packages[*]}, or cached: go test -count=1 reruns it)"
 fi
+
+# The race detector allocates on its own, so the allocation guards (build tag !race) run
+# here, without it.
+section "allocation guards"
+go test -count=1 -run '^TestAllocs' ./core/producer/
 
 section "interop"
 if [[ -f interop/go.mod ]]; then

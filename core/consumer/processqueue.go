@@ -19,6 +19,7 @@ type ProcessQueue struct {
 	head    int                           // order[:head] are all finished
 	bytes   int64
 	highest int64 // highest offset ever added; -1 when none
+	pulled  int64 // every offset below was pulled: added, or dropped by a filter; -1 when none
 
 	// orderly consumption takes messages out in order and puts them back on failure
 	taken []*message.MessageExt
@@ -30,7 +31,7 @@ type ProcessQueue struct {
 
 // NewProcessQueue returns an empty process queue.
 func NewProcessQueue() *ProcessQueue {
-	return &ProcessQueue{live: make(map[int64]*message.MessageExt), highest: -1}
+	return &ProcessQueue{live: make(map[int64]*message.MessageExt), highest: -1, pulled: -1}
 }
 
 // Add stores pulled messages, ignoring offsets it already holds or has passed, and returns
@@ -59,9 +60,20 @@ func (pq *ProcessQueue) AddFresh(msgs []*message.MessageExt) []*message.MessageE
 	return fresh
 }
 
+// Advance records that a pull covered every offset below next: those it did not add were
+// filtered out and need no consuming. It returns the offset that may be committed now.
+// Called after the pull's messages were added, so whichever of them finishes last commits
+// past a filtered tail too, rather than waiting for the next pull to come back.
+func (pq *ProcessQueue) Advance(next int64) int64 {
+	pq.mu.Lock()
+	defer pq.mu.Unlock()
+	pq.pulled = max(pq.pulled, next)
+	return pq.commitOffsetLocked()
+}
+
 // Remove marks messages finished and returns the offset that may now be committed: the
-// lowest unfinished offset, or one past the highest pulled when none is left. It returns -1
-// when the queue never held a message.
+// lowest unfinished offset or, when none is left, the end of what was pulled. It returns
+// -1 when nothing was pulled yet.
 func (pq *ProcessQueue) Remove(msgs []*message.MessageExt) int64 {
 	pq.mu.Lock()
 	defer pq.mu.Unlock()
@@ -88,10 +100,10 @@ func (pq *ProcessQueue) commitOffsetLocked() int64 {
 	if pq.head < len(pq.order) {
 		return pq.order[pq.head]
 	}
-	if pq.highest < 0 {
-		return -1
+	if next := max(pq.highest+1, pq.pulled); next > 0 {
+		return next
 	}
-	return pq.highest + 1
+	return -1
 }
 
 // CommitOffset is the offset that may be committed now (see Remove).

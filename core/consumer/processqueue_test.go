@@ -32,6 +32,20 @@ func TestCommitOffsetIsTheLowestUnfinished(t *testing.T) {
 	assert.Equal(t, int64(0), pq.Bytes())
 }
 
+// A pull that found a message and then scanned past messages the filter dropped: once the
+// message is finished the commit passes the dropped ones too, without waiting for a
+// later pull (which may be held by the broker for as long as its suspend time).
+func TestFinishingThePulledCommitsPastTheFilteredTail(t *testing.T) {
+	pq := NewProcessQueue()
+	assert.Equal(t, int64(-1), pq.Advance(0), "nothing pulled from an empty queue")
+	found := msgsAt(4)
+	pq.Add(found)
+	assert.Equal(t, int64(4), pq.Advance(7), "4 is unfinished")
+	assert.Equal(t, int64(7), pq.Remove(found), "5 and 6 were filtered out")
+	assert.Equal(t, int64(7), pq.Advance(6), "a smaller next never moves the commit back")
+	assert.Equal(t, int64(9), pq.Advance(9), "a pull that found only filtered messages")
+}
+
 func TestCommitOffsetUnderRandomCompletion(t *testing.T) {
 	pq := NewProcessQueue()
 	var offsets []int64

@@ -189,8 +189,8 @@ func (c *PushConsumer) pullOnce(ctx context.Context, t *queueTask, next int64, r
 		}
 		fresh := t.pq.AddFresh(r.msgs)
 		t.stats.pulled(time.Since(start), len(fresh))
-		if len(fresh) == 0 {
-			c.skipFiltered(t, r.nextOffset)
+		if committable := t.pq.Advance(r.nextOffset); len(fresh) == 0 {
+			c.commit(t, committable)
 		} else if c.orderly {
 			c.scheduleOrderly(t)
 		} else {
@@ -199,7 +199,7 @@ func (c *PushConsumer) pullOnce(ctx context.Context, t *queueTask, next int64, r
 		return r.nextOffset, true
 	case remoting.PullNotFound, remoting.PullRetryImmediately:
 		t.stats.pulled(time.Since(start), 0)
-		c.skipFiltered(t, r.nextOffset)
+		c.commit(t, t.pq.Advance(r.nextOffset))
 		return r.nextOffset, true
 	case remoting.PullOffsetMoved:
 		c.offsetMoved(ctx, t, next, r.nextOffset)
@@ -231,15 +231,6 @@ func (c *PushConsumer) heartbeatSoon(ctx context.Context) {
 	}
 	if err := c.client.SendHeartbeat(ctx); err != nil && ctx.Err() == nil {
 		c.log.Warn("heartbeat", "err", err)
-	}
-}
-
-// skipFiltered moves the committed offset past messages that never reach the queue (the
-// broker or the tag filter dropped them) when nothing before them is unfinished; otherwise
-// a queue whose last messages were all filtered out would never commit past them.
-func (c *PushConsumer) skipFiltered(t *queueTask, next int64) {
-	if t.pq.Count() == 0 {
-		c.commit(t, next)
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 //
 // Create one with NewUniqIDGenerator; the zero value is not usable. It is
 // safe for concurrent use; Next takes no lock and allocates only the
-// returned string.
+// returned string, AppendNext nothing beyond what dst needs.
 type UniqIDGenerator struct {
 	prefix  [2 * (16 + 2 + 4)]byte
 	plen    int
@@ -65,6 +65,12 @@ func NewUniqIDGenerator(ip netip.Addr, pid int) *UniqIDGenerator {
 
 // Next returns a new id.
 func (g *UniqIDGenerator) Next() string {
+	var buf [len(g.prefix) + 12]byte
+	return string(g.AppendNext(buf[:0]))
+}
+
+// AppendNext appends a new id to dst, for a caller that builds it into a larger string.
+func (g *UniqIDGenerator) AppendNext(dst []byte) []byte {
 	now := time.Now()
 	ms := now.UnixMilli()
 	w := g.month.Load()
@@ -78,9 +84,8 @@ func (g *UniqIDGenerator) Next() string {
 	var raw [6]byte
 	binary.BigEndian.PutUint32(raw[:], uint32(ms-w.start))
 	binary.BigEndian.PutUint16(raw[4:], uint16(g.counter.Add(1)-1))
-	var buf [len(g.prefix) + 12]byte
-	n := copy(buf[:], g.prefix[:g.plen])
-	return string(appendHexUpper(buf[:n], raw[:]))
+	dst = append(dst, g.prefix[:g.plen]...)
+	return appendHexUpper(dst, raw[:])
 }
 
 // DefaultUniqIDGenerator returns the process-wide generator, created on

@@ -46,25 +46,21 @@ func (p *Producer) sendAsync(ctx context.Context, msg *message.Message, cb func(
 		return err
 	}
 	now := time.Now()
-	s, _ := asyncPool.Get().(*asyncSend)
-	if s == nil {
-		s = new(asyncSend)
-		s.onResponse = s.response
-	}
+	s := asyncPool.Get().(*asyncSend)
 	s.p, s.o, s.cb, s.ord, s.start, s.deadline = p, o, cb, ord, now, p.deadline(ctx, now)
 	s.attempts = 1 + p.cfg.RetryTimesAsync
 	s.advance(ctx, false)
 	return nil
 }
 
-// asyncSends are pooled with their bound response method. Remoting calls onResponse
-// exactly once per accepted InvokeAsync, and the goroutine that called InvokeAsync touches
-// the send no more once it is accepted, so the send is free again when the user's callback
-// has returned.
-var asyncPool sync.Pool
+// asyncSends are pooled. Remoting calls HandleResponse exactly once per accepted
+// InvokeAsyncHandler, and the goroutine that called InvokeAsyncHandler touches the send no
+// more once it is accepted, so the send is free again when the user's callback has
+// returned.
+var asyncPool = sync.Pool{New: func() any { return new(asyncSend) }}
 
 func (s *asyncSend) release() {
-	*s = asyncSend{onResponse: s.onResponse}
+	*s = asyncSend{}
 	asyncPool.Put(s)
 }
 
@@ -86,19 +82,25 @@ type asyncSend struct {
 	lastErr    error
 	stored     *SendResult
 
-	onResponse func(*remoting.Command, error) // bound once, handed to every InvokeAsync
+	// The attempt's request; remoting is done with it once it has accepted the attempt or
+	// called HandleResponse.
+	cmd remoting.Command
 
 	// Handed from the remoting callback to the pool.
-	resp  *remoting.Command
+	res   *SendResult
 	err   error
 	final bool // err ends the send
 }
 
-// response runs on a remoting callback goroutine; the work, and the user's callback, go to
-// the producer's pool so a slow callback holds up neither the connection's other responses
-// nor the broker requests the remoting goroutines also serve.
-func (s *asyncSend) response(resp *remoting.Command, err error) {
-	s.resp, s.err = resp, err
+// HandleResponse runs on a remoting callback goroutine. It reads the result out of the
+// response, which is only valid until it returns; the rest of the work, and the user's
+// callback, go to the producer's pool so a slow callback holds up neither the connection's
+// other responses nor the broker requests the remoting goroutines also serve.
+func (s *asyncSend) HandleResponse(resp *remoting.Response, err error) {
+	if err == nil {
+		s.res, err = parseSendResponse(resp, s.o.topic, s.mq.BrokerName, s.o.msgID)
+	}
+	s.err = err
 	s.p.pool.submit(s)
 }
 
@@ -108,13 +110,9 @@ func (s *asyncSend) run() {
 		s.finish(s.stored, s.err)
 		return
 	}
-	resp, err := s.resp, s.err
-	s.resp, s.err = nil, nil
+	res, err := s.res, s.err
+	s.res, s.err = nil, nil
 	latency := time.Since(s.sentAt)
-	var res *SendResult
-	if err == nil {
-		res, err = parseSendResponse(resp, s.o.topic, s.mq.BrokerName, s.o.msgID)
-	}
 	if err == nil {
 		s.p.recordFault(s.mq.BrokerName, latency, false)
 		if res.Status == SendOK {
@@ -200,11 +198,8 @@ func (s *asyncSend) try(ctx context.Context) (retry bool, err error) {
 	r := getRequest()
 	r.fill(p.cfg.Group, &s.o, s.mq.BrokerName, s.mq.QueueID)
 	s.sentAt = time.Now()
-	// A Command of the attempt's own: remoting may deliver the response (a short timeout,
-	// say) while InvokeAsync is still writing the request, and this send, with anything
-	// pooled in it, may be reused from then on.
-	cmd := &remoting.Command{Code: sendCode(&s.o), Language: remoting.Go, Version: remoting.Version, ExtFields: r.ext, Body: s.o.body}
-	err = p.client.Remote().InvokeAsync(ctx, s.addr, cmd, budget, s.onResponse)
+	s.cmd = remoting.Command{Code: sendCode(&s.o), Language: remoting.Go, Version: remoting.Version, ExtFields: r.ext, Body: s.o.body}
+	err = p.client.Remote().InvokeAsyncHandler(ctx, s.addr, &s.cmd, budget, s)
 	putRequest(r)
 	if err == nil {
 		return false, nil

@@ -113,10 +113,7 @@ func (p *Producer) prepare(msg *message.Message, mode sendMode) (outgoing, error
 	o := outgoing{topic: msg.Topic, body: msg.Body, flag: msg.Flag}
 	var over overrides
 	o.msgID = msg.Properties[message.PropertyUniqClientMessageIDKeyIndex]
-	if o.msgID == "" {
-		o.msgID = p.ids.Next()
-		over.set(message.PropertyUniqClientMessageIDKeyIndex, o.msgID)
-	}
+	newID := o.msgID == ""
 	if mode.transactionGroup != "" {
 		over.set(message.PropertyTransactionPrepared, "true")
 		over.set(message.PropertyProducerGroup, mode.transactionGroup)
@@ -148,13 +145,26 @@ func (p *Producer) prepare(msg *message.Message, mode sendMode) (outgoing, error
 
 	bp := scratchPool.Get().(*[]byte)
 	buf := appendProps((*bp)[:0], msg.Properties, over.slice())
+	idAt := len(buf)
+	if newID {
+		// Written last, straight into the properties: the id needs no string of its own.
+		if len(buf) > 0 {
+			buf = append(buf, message.PropertySeparator)
+		}
+		buf = append(append(buf, message.PropertyUniqClientMessageIDKeyIndex...), message.NameValueSeparator)
+		idAt = len(buf)
+		buf = p.ids.AppendNext(buf)
+	}
 	n := len(buf)
 	buf = strconv.AppendInt(buf, time.Now().UnixMilli(), 10)
-	// One string for both header values: they live and die together.
+	// One string for the header values built here: they live and die together.
 	s := string(buf)
 	*bp = buf
 	scratchPool.Put(bp)
 	o.props, o.born = s[:n], s[n:]
+	if newID {
+		o.msgID = s[idAt:n]
+	}
 	if len(o.props) > maxPropertiesLen {
 		return outgoing{}, illegal("the message properties are %d bytes, more than %d", len(o.props), maxPropertiesLen)
 	}
@@ -191,9 +201,9 @@ const defaultTopicQueueNums = 4
 
 // request is a pooled SEND_MESSAGE_V2 header. The ext map keeps its keys between uses,
 // so filling it allocates nothing; the remoting encoder writes it synchronously, so it is
-// free again as soon as Invoke* returns. The Command is reused by sync and oneway calls
-// only: an async call's Command is in use until its callback, which may come before
-// InvokeAsync returns.
+// free again as soon as Invoke* returns. The Command is for sync and oneway calls; an
+// async send keeps its own in its asyncSend, which remoting may hand back (a timeout,
+// say) before InvokeAsyncHandler returns.
 type request struct {
 	ext map[string]string
 	cmd remoting.Command

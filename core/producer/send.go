@@ -204,11 +204,12 @@ func (p *Producer) attemptSync(ctx context.Context, addr string, mq route.Messag
 	}
 	r := getRequest()
 	r.fill(p.cfg.Group, o, mq.BrokerName, mq.QueueID)
-	resp, err := p.client.Remote().InvokeSync(ctx, addr, r.command(o), timeout)
+	resp, err := p.client.Remote().InvokeSyncResponse(ctx, addr, r.command(o), timeout)
 	putRequest(r)
 	if err != nil {
 		return nil, err
 	}
+	defer resp.Release()
 	return parseSendResponse(resp, o.topic, mq.BrokerName, o.msgID)
 }
 

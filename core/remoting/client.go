@@ -107,7 +107,7 @@ func (c *Client) Conn(ctx context.Context, addr string) (*Conn, error) {
 		maxFrame: c.opts.MaxFrameSize,
 		serial:   c.opts.SerializeType,
 		onReq:    c.onRequest,
-		dispatch: c.exec.submit,
+		exec:     c.exec,
 	})
 	c.mu.Lock()
 	closed := c.closed
@@ -158,6 +158,28 @@ func (c *Client) InvokeSync(ctx context.Context, addr string, req *Command, time
 	}
 	c.prepare(addr, req)
 	return conn.Invoke(ctx, req, timeout)
+}
+
+// InvokeSyncResponse is InvokeSync returning the response undecoded, for a caller that
+// reads only some of its fields; the caller must Release it.
+func (c *Client) InvokeSyncResponse(ctx context.Context, addr string, req *Command, timeout time.Duration) (*Response, error) {
+	conn, err := c.Conn(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	c.prepare(addr, req)
+	return conn.InvokeResponse(ctx, req, timeout)
+}
+
+// InvokeAsyncHandler is InvokeAsync with the response handed to h undecoded (see
+// Conn.InvokeAsyncHandler).
+func (c *Client) InvokeAsyncHandler(ctx context.Context, addr string, req *Command, timeout time.Duration, h ResponseHandler) error {
+	conn, err := c.Conn(ctx, addr)
+	if err != nil {
+		return err
+	}
+	c.prepare(addr, req)
+	return conn.InvokeAsyncHandler(req, timeout, h)
 }
 
 // InvokeAsync sends req to addr; cb gets the response or the error, exactly once, if and

@@ -33,7 +33,7 @@ type Conn struct {
 	maxFrame int
 	serial   SerializeType
 	onReq    func(*Conn, *Command)
-	dispatch func(func())
+	exec     *executor
 	onClose  func(*Conn)
 
 	opaque atomic.Int32
@@ -44,30 +44,57 @@ type Conn struct {
 	closed   bool
 	closeErr error
 	done     chan struct{}
+	// sweep fails async calls past their deadlines: one timer per connection rather than
+	// one per call. It is due at sweepAt (zero: no async call pending).
+	sweep   *time.Timer
+	sweepAt time.Time
 
 	data atomic.Value
 }
 
-type result struct {
-	resp *Command
-	err  error
-}
-
+// call is a request waiting for its response. Calls are pooled, sync and async alike, so
+// a call costs no allocation of its own.
 type call struct {
-	ch    chan result           // sync calls
-	cb    func(*Command, error) // async calls
-	timer *time.Timer           // sync calls: reused with the pooled call; async: its timeout
+	ch    chan error      // sync: nil once resp is set, or the failure
+	timer *time.Timer     // sync: the timeout, reused with the pooled call
+	h     ResponseHandler // async
+	resp  Response        // the answer, valid until the call is released
+	err   error           // async: the failure handed to h
+
+	// async: when the sweep fails the call, and what its error says
+	deadline time.Time
+	timeout  time.Duration
+	code     int32
 }
 
-// Sync calls come from a pool with their channel and timer, so a call costs no allocation
-// of its own. (Timers are safe to reuse after Stop without draining since Go 1.23.)
-var callPool = sync.Pool{New: func() any { return &call{ch: make(chan result, 1)} }}
+// callPool is an interface so tests can watch what happens to a call once returned.
+var callPool interface {
+	Get() any
+	Put(any)
+} = &sync.Pool{New: func() any { return &call{ch: make(chan error, 1)} }}
+
+// release returns a call, with its response's frame, to the pools. A sync call's timer is
+// stopped first, never after: once in the pool the call, timer included, belongs to the
+// next caller, and a late Stop would cancel that caller's timeout.
+func (cl *call) release() {
+	if cl.timer != nil && !cl.timer.Stop() {
+		// Only a program that sets asynctimerchan=1 can find a value left here; without
+		// this receive its next user would time out at once.
+		select {
+		case <-cl.timer.C:
+		default:
+		}
+	}
+	cl.resp.free()
+	cl.h, cl.err = nil, nil
+	callPool.Put(cl)
+}
 
 type connConfig struct {
 	maxFrame int
 	serial   SerializeType
 	onReq    func(*Conn, *Command)
-	dispatch func(func())
+	exec     *executor
 	onClose  func(*Conn)
 }
 
@@ -80,7 +107,7 @@ func newConn(nc net.Conn, cfg connConfig) *Conn {
 		maxFrame: cfg.maxFrame,
 		serial:   cfg.serial,
 		onReq:    cfg.onReq,
-		dispatch: cfg.dispatch,
+		exec:     cfg.exec,
 		onClose:  cfg.onClose,
 		pending:  make(map[int32]*call),
 		done:     make(chan struct{}),
@@ -135,49 +162,64 @@ func (c *Conn) readLoop() {
 			c.closeWith(err)
 			return
 		}
-		cmd := new(Command)
-		if err := decodeFrameInto(frame, cmd); err != nil {
+		resp := Response{pooled: pooled}
+		if resp.Body, err = scanFrame(frame, &resp.h); err != nil {
+			resp.free()
 			c.closeWith(fmt.Errorf("remoting: bad frame from %s: %w", c.nc.RemoteAddr(), err))
 			return
 		}
-		// Decoding copied the header into strings; only a body still points into the frame.
-		// A small body is copied out (smaller than the pooled buffer it would pin), so the
-		// buffer always goes back.
-		if pooled != nil {
-			if cmd.Body != nil {
-				cmd.Body = append([]byte(nil), cmd.Body...)
-			}
-			framePool.Put(pooled)
+		if resp.h.isResponse() {
+			// Decoded by whoever waits for it: only the fields it needs, off this loop.
+			resp.Code = resp.h.code
+			c.complete(&resp)
+			continue
 		}
-		if cmd.IsResponse() {
-			c.complete(cmd)
-		} else if c.onReq != nil {
+		cmd, err := resp.Command()
+		resp.free()
+		if err != nil {
+			c.closeWith(fmt.Errorf("remoting: bad frame from %s: %w", c.nc.RemoteAddr(), err))
+			return
+		}
+		if c.onReq != nil {
 			c.onReq(c, cmd)
 		}
 	}
 }
 
-func (c *Conn) complete(resp *Command) {
+func (c *Conn) complete(resp *Response) {
 	c.mu.Lock()
-	cl := c.pending[resp.Opaque]
-	delete(c.pending, resp.Opaque)
+	cl := c.pending[resp.h.opaque]
+	delete(c.pending, resp.h.opaque)
 	c.mu.Unlock()
 	if cl == nil {
-		return // late, or an answer to a oneway request from a peer that answers those
+		resp.free() // late, or an answer to a oneway request from a peer that answers those
+		return
 	}
 	c.finish(cl, resp, nil)
 }
 
-func (c *Conn) finish(cl *call, resp *Command, err error) {
-	if cl.cb == nil {
-		cl.ch <- result{resp, err}
+// finish hands a call its response or failure; exactly one goroutine finishes each call,
+// the one that took it out of pending.
+func (c *Conn) finish(cl *call, resp *Response, err error) {
+	if resp != nil {
+		cl.resp = *resp
+	}
+	if cl.h == nil {
+		cl.ch <- err
 		return
 	}
-	if cl.timer != nil {
-		cl.timer.Stop()
+	cl.err = err
+	c.exec.submitCall(cl)
+}
+
+// deliver runs an async call's handler, then releases the call.
+func deliver(cl *call) {
+	defer cl.release()
+	if cl.err != nil {
+		cl.h.HandleResponse(nil, cl.err)
+		return
 	}
-	cb := cl.cb
-	c.dispatch(func() { cb(resp, err) })
+	cl.h.HandleResponse(&cl.resp, nil)
 }
 
 // take removes a pending call if it is still there; whoever takes it finishes it.
@@ -191,25 +233,76 @@ func (c *Conn) take(opaque int32, cl *call) bool {
 	return false
 }
 
-func (c *Conn) register(req *Command, cl *call) error {
-	req.Opaque = c.opaque.Add(1)
+func (c *Conn) register(opaque int32, cl *call) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return c.closeErr
 	}
-	c.pending[req.Opaque] = cl
+	c.pending[opaque] = cl
+	if cl.h != nil && (c.sweepAt.IsZero() || cl.deadline.Before(c.sweepAt)) {
+		c.sweepAt = cl.deadline
+		if c.sweep == nil {
+			c.sweep = time.AfterFunc(time.Until(cl.deadline), c.sweepExpired)
+		} else {
+			c.sweep.Reset(time.Until(cl.deadline))
+		}
+	}
 	return nil
+}
+
+// sweepExpired fails the async calls whose deadline has passed and sets the sweep for the
+// next one.
+func (c *Conn) sweepExpired() {
+	var expired []*call
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	var next time.Time
+	for opaque, cl := range c.pending {
+		switch {
+		case cl.h == nil:
+		case !cl.deadline.After(now):
+			delete(c.pending, opaque)
+			expired = append(expired, cl)
+		case next.IsZero() || cl.deadline.Before(next):
+			next = cl.deadline
+		}
+	}
+	c.sweepAt = next
+	if !next.IsZero() {
+		c.sweep.Reset(time.Until(next))
+	}
+	c.mu.Unlock()
+	for _, cl := range expired {
+		c.finish(cl, nil, fmt.Errorf("%w after %v (code %d)", ErrTimeout, cl.timeout, cl.code))
+	}
 }
 
 // Invoke sends a request and waits for its response, for at most timeout (and no longer
 // than ctx allows). A response with any code is returned as is; only transport failures
 // are errors.
 func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) (*Command, error) {
+	resp, err := c.InvokeResponse(ctx, req, timeout)
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := resp.Command()
+	resp.Release()
+	return cmd, err
+}
+
+// InvokeResponse is Invoke returning the response undecoded, for a caller that reads only
+// some of its fields; the caller must Release it.
+func (c *Conn) InvokeResponse(ctx context.Context, req *Command, timeout time.Duration) (*Response, error) {
 	req.SerializeType = c.serial
+	req.Opaque = c.opaque.Add(1)
 	cl := callPool.Get().(*call)
-	if err := c.register(req, cl); err != nil {
-		callPool.Put(cl)
+	if err := c.register(req.Opaque, cl); err != nil {
+		cl.release()
 		return nil, err
 	}
 	deadline := time.Now().Add(timeout)
@@ -225,12 +318,15 @@ func (c *Conn) Invoke(ctx context.Context, req *Command, timeout time.Duration) 
 	} else {
 		cl.timer.Reset(time.Until(deadline))
 	}
-	defer cl.timer.Stop()
 	select {
-	case r := <-cl.ch:
+	case err := <-cl.ch:
+		if err != nil {
+			cl.release()
+			return nil, err
+		}
 		cl.timer.Stop()
-		callPool.Put(cl)
-		return r.resp, r.err
+		cl.resp.cl = cl
+		return &cl.resp, nil
 	case <-cl.timer.C:
 		c.abandon(req.Opaque, cl)
 		return nil, fmt.Errorf("%w after %v (code %d to %s)", ErrTimeout, timeout, req.Code, c.nc.RemoteAddr())
@@ -246,30 +342,43 @@ func (c *Conn) abandon(opaque int32, cl *call) {
 	if !c.take(opaque, cl) {
 		<-cl.ch
 	}
-	callPool.Put(cl)
+	cl.release()
 }
 
 // InvokeAsync sends a request; cb receives the response or an error (ErrTimeout after
 // timeout, ErrClosed if the connection closes first). cb runs exactly once, on a callback
 // goroutine, if and only if InvokeAsync returns nil.
 func (c *Conn) InvokeAsync(req *Command, timeout time.Duration, cb func(*Command, error)) error {
+	return c.InvokeAsyncHandler(req, timeout, commandHandler(cb))
+}
+
+// InvokeAsyncHandler is InvokeAsync with the response handed to h undecoded. req is not
+// used once InvokeAsyncHandler has returned or h has been called, whichever comes first,
+// so it may be reused from then on.
+func (c *Conn) InvokeAsyncHandler(req *Command, timeout time.Duration, h ResponseHandler) error {
 	req.SerializeType = c.serial
-	cl := &call{cb: cb}
-	if err := c.register(req, cl); err != nil {
+	req.Opaque = c.opaque.Add(1)
+	// Encoded before the call is registered: from then on h may run (a timeout, the
+	// connection closing) and its owner reuse req.
+	f, err := c.encode(req)
+	if err != nil {
 		return err
 	}
+	defer f.free()
+	cl := callPool.Get().(*call)
+	cl.h, cl.timeout, cl.code = h, timeout, req.Code
+	cl.deadline = time.Now().Add(timeout)
 	opaque := req.Opaque
-	cl.timer = time.AfterFunc(timeout, func() {
+	if err := c.register(opaque, cl); err != nil {
+		cl.release()
+		return err
+	}
+	if err := c.send(f, cl.deadline); err != nil {
 		if c.take(opaque, cl) {
-			c.dispatch(func() { cb(nil, fmt.Errorf("%w after %v (code %d)", ErrTimeout, timeout, req.Code)) })
-		}
-	})
-	if err := c.write(req, time.Now().Add(timeout)); err != nil {
-		if c.take(opaque, cl) {
-			cl.timer.Stop()
+			cl.release()
 			return err
 		}
-		return nil // the close path already delivered the failure to cb
+		return nil // the close path already delivered the failure to h
 	}
 	return nil
 }
@@ -294,25 +403,45 @@ func (c *Conn) Reply(req, resp *Command) error {
 }
 
 func (c *Conn) write(cmd *Command, deadline time.Time) error {
-	buf := bytebufferpool.Get()
-	defer bytebufferpool.Put(buf)
-	var err error
-	inline := len(cmd.Body) <= smallBody
-	if inline {
-		buf.B, err = AppendCommand(buf.B[:0], cmd)
-	} else {
-		buf.B, err = AppendHeader(buf.B[:0], cmd, len(cmd.Body))
-	}
+	f, err := c.encode(cmd)
 	if err != nil {
 		return err
 	}
-	frameLen := len(buf.B) - 4
-	if !inline {
-		frameLen += len(cmd.Body)
+	defer f.free()
+	return c.send(f, deadline)
+}
+
+// outFrame is an encoded frame: a small body is copied next to its header so the frame
+// goes out in one write; a larger one is written from the caller's buffer.
+type outFrame struct {
+	buf  *bytebufferpool.ByteBuffer
+	body []byte
+}
+
+func (f outFrame) free() { bytebufferpool.Put(f.buf) }
+
+func (c *Conn) encode(cmd *Command) (outFrame, error) {
+	f := outFrame{buf: bytebufferpool.Get()}
+	var err error
+	if len(cmd.Body) <= smallBody {
+		f.buf.B, err = AppendCommand(f.buf.B[:0], cmd)
+	} else {
+		f.buf.B, err = AppendHeader(f.buf.B[:0], cmd, len(cmd.Body))
+		f.body = cmd.Body
 	}
-	if frameLen > c.maxFrame {
-		return fmt.Errorf("%w: %d bytes > %d", ErrFrameTooLarge, frameLen, c.maxFrame)
+	if err == nil {
+		if n := len(f.buf.B) - 4 + len(f.body); n > c.maxFrame {
+			err = fmt.Errorf("%w: %d bytes > %d", ErrFrameTooLarge, n, c.maxFrame)
+		}
 	}
+	if err != nil {
+		f.free()
+		return outFrame{}, err
+	}
+	return f, nil
+}
+
+func (c *Conn) send(f outFrame, deadline time.Time) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.Closed() {
@@ -322,10 +451,11 @@ func (c *Conn) write(cmd *Command, deadline time.Time) error {
 		deadline = time.Now().Add(defaultWriteTimeout)
 	}
 	_ = c.nc.SetWriteDeadline(deadline)
-	if inline {
-		_, err = c.nc.Write(buf.B)
+	var err error
+	if f.body == nil {
+		_, err = c.nc.Write(f.buf.B)
 	} else {
-		bufs := net.Buffers{buf.B, cmd.Body}
+		bufs := net.Buffers{f.buf.B, f.body}
 		_, err = bufs.WriteTo(c.nc)
 	}
 	if err != nil {
@@ -355,6 +485,9 @@ func (c *Conn) closeWith(reason error) {
 	c.closeErr = reason
 	pending := c.pending
 	c.pending = nil
+	if c.sweep != nil {
+		c.sweep.Stop()
+	}
 	c.mu.Unlock()
 
 	_ = c.nc.Close()

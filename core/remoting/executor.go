@@ -8,12 +8,27 @@ import "sync"
 type executor struct {
 	mu     sync.RWMutex
 	closed bool
-	queue  chan func()
+	queue  chan task
 	wg     sync.WaitGroup
 }
 
+// task is a function or, without the closure a function would cost, an async call to
+// deliver.
+type task struct {
+	f  func()
+	cl *call
+}
+
+func (t task) run() {
+	if t.cl != nil {
+		deliver(t.cl)
+		return
+	}
+	t.f()
+}
+
 func newExecutor(workers, queueLen int) *executor {
-	e := &executor{queue: make(chan func(), queueLen)}
+	e := &executor{queue: make(chan task, queueLen)}
 	e.wg.Add(workers)
 	for i := 0; i < workers; i++ {
 		go e.work()
@@ -23,22 +38,27 @@ func newExecutor(workers, queueLen int) *executor {
 
 func (e *executor) work() {
 	defer e.wg.Done()
-	for f := range e.queue {
-		f()
+	for t := range e.queue {
+		t.run()
 	}
 }
 
 // submit queues f, blocking while the queue is full: that pushes back on the read loop
 // rather than dropping work. After close, f runs on a goroutine of its own so that late
 // failure callbacks are still delivered.
-func (e *executor) submit(f func()) {
+func (e *executor) submit(f func()) { e.put(task{f: f}) }
+
+// submitCall queues the delivery of an async call's response or failure.
+func (e *executor) submitCall(cl *call) { e.put(task{cl: cl}) }
+
+func (e *executor) put(t task) {
 	e.mu.RLock()
 	if e.closed {
 		e.mu.RUnlock()
-		go f()
+		go t.run()
 		return
 	}
-	e.queue <- f
+	e.queue <- t
 	e.mu.RUnlock()
 }
 

@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -73,32 +74,15 @@ func DecodeFrame(frame []byte) (*Command, error) {
 }
 
 func decodeFrameInto(frame []byte, c *Command) error {
-	if len(frame) < 4 {
-		return errShortFrame
-	}
-	mark := binary.BigEndian.Uint32(frame)
-	typ := SerializeType(mark >> 24)
-	headerLen := int(mark & maxHeaderLen)
-	if headerLen > len(frame)-4 {
-		return fmt.Errorf("remoting: header length %d exceeds the frame", headerLen)
-	}
-	header := frame[4 : 4+headerLen]
-	var err error
-	switch typ {
-	case JSON:
-		err = decodeJSONHeader(header, c)
-	case RocketMQ:
-		err = decodeBinaryHeader(header, c)
-	default:
-		return fmt.Errorf("remoting: unknown serialize type %d", typ)
-	}
+	var h header
+	body, err := scanFrame(frame, &h)
 	if err != nil {
 		return err
 	}
-	c.SerializeType = typ
-	if body := frame[4+headerLen:]; len(body) > 0 {
-		c.Body = body
+	if err := h.materialize(c); err != nil {
+		return err
 	}
+	c.Body = body
 	return nil
 }
 
@@ -112,12 +96,18 @@ var framePool = sync.Pool{New: func() any { b := make([]byte, pooledFrameMax); r
 // readFramePooled is ReadFrame with small frames read into a pooled buffer, returned as
 // pooled (nil when the frame was allocated); the caller gives it back to framePool once
 // nothing refers to the frame.
-func readFramePooled(r io.Reader, max int) (frame []byte, pooled *[]byte, err error) {
-	var lenBuf [4]byte
-	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
+func readFramePooled(r *bufio.Reader, max int) (frame []byte, pooled *[]byte, err error) {
+	// Peeked rather than read into an array, which would escape through io.Reader: an
+	// allocation per frame.
+	lenBuf, err := r.Peek(4)
+	if err != nil {
+		if err == io.EOF && len(lenBuf) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, nil, err
 	}
-	n := binary.BigEndian.Uint32(lenBuf[:])
+	n := binary.BigEndian.Uint32(lenBuf)
+	_, _ = r.Discard(4)
 	if n < 4 {
 		return nil, nil, errShortFrame
 	}

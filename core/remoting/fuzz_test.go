@@ -24,6 +24,23 @@ func FuzzDecodeFrame(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// Read in place, as responses are, the ext fields are the decoded ones.
+		r := Response{}
+		if _, err := scanFrame(frame, &r.h); err != nil {
+			t.Fatalf("decodes but does not scan: %v", err)
+		}
+		seen := map[string]string{}
+		if err := r.EachExt(func(k, v []byte) { seen[string(k)] = string(v) }); err != nil {
+			t.Fatalf("decodes but its ext fields cannot be read in place: %v", err)
+		}
+		if len(seen) != len(c.ExtFields) {
+			t.Fatalf("%d ext fields in place, %d decoded", len(seen), len(c.ExtFields))
+		}
+		for k, v := range c.ExtFields {
+			if seen[k] != v {
+				t.Fatalf("ext %q: %q decoded, %q in place", k, v, seen[k])
+			}
+		}
 		again, err := AppendCommand(nil, c)
 		if err != nil {
 			return // e.g. a 16-bit binary code that JSON carried wider

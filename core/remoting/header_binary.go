@@ -37,25 +37,25 @@ func appendBinaryHeader(dst []byte, c *Command) []byte {
 	return dst
 }
 
-func decodeBinaryHeader(b []byte, c *Command) error {
+// scanBinaryHeader reads a binary header in place: the fixed fields are decoded, the remark
+// and the ext block located and checked.
+func scanBinaryHeader(b []byte, h *header) error {
 	if len(b) < binaryFixedLen {
 		return errBinaryHeader
 	}
-	c.Code = int32(int16(binary.BigEndian.Uint16(b)))
-	c.Language = Language(b[2])
-	c.Version = int32(int16(binary.BigEndian.Uint16(b[3:])))
-	c.Opaque = int32(binary.BigEndian.Uint32(b[5:]))
-	c.Flag = int32(binary.BigEndian.Uint32(b[9:]))
+	h.code = int32(int16(binary.BigEndian.Uint16(b)))
+	h.language = Language(b[2])
+	h.version = int32(int16(binary.BigEndian.Uint16(b[3:])))
+	h.opaque = int32(binary.BigEndian.Uint32(b[5:]))
+	h.flag = int32(binary.BigEndian.Uint32(b[9:]))
 	p := 13
 	remarkLen := binary.BigEndian.Uint32(b[p:])
 	p += 4
 	if uint64(remarkLen) > uint64(len(b)-p) {
 		return errBinaryHeader
 	}
-	// One string for the whole header; remark, keys and values are substrings of it.
-	hs := string(b)
-	c.Remark = hs[p : p+int(remarkLen)]
-	p += int(remarkLen)
+	h.remarkAt, h.remarkEnd = p, p+int(remarkLen)
+	p = h.remarkEnd
 	if len(b)-p < 4 {
 		return errBinaryHeader
 	}
@@ -64,35 +64,66 @@ func decodeBinaryHeader(b []byte, c *Command) error {
 	if uint64(extLen) > uint64(len(b)-p) {
 		return errBinaryHeader
 	}
-	if extLen == 0 {
-		return nil
-	}
-	end := p + int(extLen)
-	m := make(map[string]string, countBinaryExt(b[p:end]))
-	for p < end {
-		if end-p < 2 {
+	h.extAt, h.extEnd = p, p+int(extLen)
+	return eachBinaryExt(b[h.extAt:h.extEnd], func(_, _, _, _ int) {})
+}
+
+// eachBinaryExt calls fn with the bounds of every key and value of an ext block.
+func eachBinaryExt(ext []byte, fn func(kAt, kEnd, vAt, vEnd int)) error {
+	for p := 0; p < len(ext); {
+		if len(ext)-p < 2 {
 			return errBinaryHeader
 		}
-		kl := int(binary.BigEndian.Uint16(b[p:]))
+		kl := int(binary.BigEndian.Uint16(ext[p:]))
 		p += 2
-		if kl > end-p {
+		if kl > len(ext)-p {
 			return errBinaryHeader
 		}
-		k := hs[p : p+kl]
+		kAt := p
 		p += kl
-		if end-p < 4 {
+		if len(ext)-p < 4 {
 			return errBinaryHeader
 		}
-		vl := binary.BigEndian.Uint32(b[p:])
+		vl := binary.BigEndian.Uint32(ext[p:])
 		p += 4
-		if uint64(vl) > uint64(end-p) {
+		if uint64(vl) > uint64(len(ext)-p) {
 			return errBinaryHeader
 		}
-		m[k] = hs[p : p+int(vl)]
+		fn(kAt, kAt+kl, p, p+int(vl))
 		p += int(vl)
 	}
-	c.ExtFields = m
 	return nil
+}
+
+// materializeBinary fills c from a scanned binary header; remark, keys and values are
+// substrings of one copy of the header.
+func (h *header) materializeBinary(c *Command) error {
+	h.fixed(c)
+	if h.remarkEnd == h.remarkAt && h.extEnd == h.extAt {
+		return nil
+	}
+	hs := string(h.raw)
+	c.Remark = hs[h.remarkAt:h.remarkEnd]
+	if h.extEnd == h.extAt {
+		return nil
+	}
+	ext := h.raw[h.extAt:h.extEnd]
+	m := make(map[string]string, countBinaryExt(ext))
+	off := h.extAt
+	err := eachBinaryExt(ext, func(kAt, kEnd, vAt, vEnd int) {
+		m[hs[off+kAt:off+kEnd]] = hs[off+vAt : off+vEnd]
+	})
+	c.ExtFields = m
+	return err
+}
+
+func decodeBinaryHeader(b []byte, c *Command) error {
+	var h header
+	if err := scanBinaryHeader(b, &h); err != nil {
+		return err
+	}
+	h.raw = b
+	return h.materializeBinary(c)
 }
 
 // countBinaryExt counts the entries of an ext block (stopping at the first malformed one), so

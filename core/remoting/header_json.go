@@ -88,10 +88,14 @@ type jsonReader struct {
 	// header costs one string allocation however many ext fields it has
 	i       int
 	escaped bool // whether the last rawString had escapes (and so was decoded into a copy)
+	scan    bool // values are checked and passed over, never built (s is unset)
 }
 
-func decodeJSONHeader(b []byte, c *Command) error {
-	r := jsonReader{b: b, s: string(b)}
+// scanJSONHeader reads a JSON header in place: the numbers are decoded, the remark and the
+// ext fields only checked and located, so nothing is allocated.
+func scanJSONHeader(b []byte, h *header) error {
+	r := jsonReader{b: b, scan: true}
+	h.remarkAt, h.extAt = -1, -1
 	r.space()
 	if !r.consume('{') {
 		return errJSONHeader
@@ -113,19 +117,26 @@ func decodeJSONHeader(b []byte, c *Command) error {
 		r.space()
 		switch string(key) {
 		case "code":
-			c.Code, err = r.int32Value()
+			h.code, err = r.int32Value()
 		case "flag":
-			c.Flag, err = r.int32Value()
+			h.flag, err = r.int32Value()
 		case "opaque":
-			c.Opaque, err = r.int32Value()
+			h.opaque, err = r.int32Value()
 		case "version":
-			c.Version, err = r.int32Value()
+			h.version, err = r.int32Value()
 		case "language":
-			c.Language, err = r.languageValue()
+			h.language, err = r.languageValue()
 		case "remark":
-			c.Remark, _, err = r.stringOrNull()
+			h.remarkAt = r.i
+			_, _, err = r.stringOrNull()
 		case "extFields":
-			c.ExtFields, err = r.extFields()
+			h.extAt = r.i
+			if !r.literal("null") {
+				if r.peek() != '{' {
+					return errJSONHeader
+				}
+				err = r.skip(0)
+			}
 		default:
 			err = r.skip(0)
 		}
@@ -138,6 +149,95 @@ func decodeJSONHeader(b []byte, c *Command) error {
 		}
 		if r.consume('}') {
 			return r.end()
+		}
+		return errJSONHeader
+	}
+}
+
+// decodeJSONHeader decodes a whole JSON header into c.
+func decodeJSONHeader(b []byte, c *Command) error {
+	var h header
+	if err := scanJSONHeader(b, &h); err != nil {
+		return err
+	}
+	h.raw = b
+	return h.materializeJSON(c)
+}
+
+// materializeJSON fills c from a scanned JSON header; the remark and the ext fields are
+// substrings of one copy of the header.
+func (h *header) materializeJSON(c *Command) error {
+	h.fixed(c)
+	if h.remarkAt < 0 && h.extAt < 0 {
+		return nil
+	}
+	s := string(h.raw)
+	var err error
+	if h.remarkAt >= 0 {
+		r := jsonReader{b: h.raw, s: s, i: h.remarkAt}
+		if c.Remark, _, err = r.stringOrNull(); err != nil {
+			return err
+		}
+	}
+	if h.extAt >= 0 {
+		r := jsonReader{b: h.raw, s: s, i: h.extAt}
+		c.ExtFields, err = r.extFields()
+	}
+	return err
+}
+
+// eachJSONExt calls fn for every ext field with a scalar value (nested values are skipped,
+// as extFields does). key and value alias the header unless they hold escapes.
+func (h *header) eachJSONExt(fn func(key, value []byte)) error {
+	if h.extAt < 0 {
+		return nil
+	}
+	r := jsonReader{b: h.raw, i: h.extAt, scan: true}
+	if r.literal("null") {
+		return nil
+	}
+	if !r.consume('{') {
+		return errJSONHeader
+	}
+	r.space()
+	if r.consume('}') {
+		return nil
+	}
+	for {
+		r.space()
+		k, err := r.rawString()
+		if err != nil {
+			return err
+		}
+		r.space()
+		if !r.consume(':') {
+			return errJSONHeader
+		}
+		r.space()
+		switch c := r.peek(); {
+		case c == '{' || c == '[':
+			err = r.skip(1)
+		case c == '"':
+			var v []byte
+			if v, err = r.rawString(); err == nil {
+				fn(k, v)
+			}
+		case r.literal("null"):
+		default:
+			start := r.i
+			if _, _, err = r.stringOrNull(); err == nil {
+				fn(k, h.raw[start:r.i])
+			}
+		}
+		if err != nil {
+			return err
+		}
+		r.space()
+		if r.consume(',') {
+			continue
+		}
+		if r.consume('}') {
+			return nil
 		}
 		return errJSONHeader
 	}
@@ -179,6 +279,9 @@ func (r *jsonReader) peek() byte {
 
 // str returns a string value, as a substring of the header when it has no escapes.
 func (r *jsonReader) str() (string, error) {
+	if r.scan {
+		return "", r.skipString()
+	}
 	start := r.i + 1
 	raw, err := r.rawString()
 	if err != nil || len(raw) == 0 {
@@ -216,6 +319,41 @@ func (r *jsonReader) rawString() ([]byte, error) {
 		r.i++
 	}
 	return nil, errJSONHeader
+}
+
+// skipString passes over a string, checking it as escapedString would, without decoding it.
+func (r *jsonReader) skipString() error {
+	if !r.consume('"') {
+		return errJSONHeader
+	}
+	for r.i < len(r.b) {
+		c := r.b[r.i]
+		switch {
+		case c == '"':
+			r.i++
+			return nil
+		case c < 0x20:
+			return errJSONHeader
+		case c != '\\':
+			r.i++
+			continue
+		}
+		if r.i+1 >= len(r.b) {
+			return errJSONHeader
+		}
+		e := r.b[r.i+1]
+		r.i += 2
+		switch e {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			if _, ok := r.hex4(); !ok {
+				return errJSONHeader
+			}
+		default:
+			return errJSONHeader
+		}
+	}
+	return errJSONHeader
 }
 
 func (r *jsonReader) escapedString() ([]byte, error) {
@@ -384,6 +522,9 @@ func (r *jsonReader) stringOrNull() (string, bool, error) {
 	default:
 		start := r.i
 		n, err := r.number()
+		if r.scan {
+			return "", true, err
+		}
 		return r.s[start : start+len(n)], true, err
 	}
 	return "", false, errJSONHeader

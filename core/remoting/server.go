@@ -141,7 +141,7 @@ func (s *Server) adopt(nc net.Conn) *Conn {
 		maxFrame: s.opts.MaxFrameSize,
 		serial:   JSON,
 		onReq:    s.onRequest,
-		dispatch: s.exec.submit,
+		exec:     s.exec,
 		onClose:  s.forget,
 	})
 	s.mu.Lock()

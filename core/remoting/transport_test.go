@@ -302,3 +302,68 @@ func TestNoGoroutineSurvivesClose(t *testing.T) {
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), base, "goroutines left after Close")
 }
+
+// handoffPool stands in for callPool: a call given back is at once armed again, as the
+// next caller to take it would do, and kept so the test can check that arming survives.
+type handoffPool struct {
+	mu   sync.Mutex
+	back []*call
+}
+
+func (p *handoffPool) Get() any { return &call{ch: make(chan error, 1)} }
+
+func (p *handoffPool) Put(x any) {
+	cl := x.(*call)
+	if cl.timer != nil {
+		cl.timer.Reset(time.Hour)
+	}
+	p.mu.Lock()
+	p.back = append(p.back, cl)
+	p.mu.Unlock()
+}
+
+func (p *handoffPool) last() *call {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.back) == 0 {
+		return nil
+	}
+	return p.back[len(p.back)-1]
+}
+
+// A call back in the pool belongs to its next caller: the Invoke that gave it back must
+// not touch its timer afterwards, or that caller's timeout would be cancelled and it
+// could wait forever for a peer that never answers. Checked on every way a call ends.
+func TestReturnedCallKeepsTheNextCallersTimer(t *testing.T) {
+	pool := &handoffPool{}
+	saved := callPool
+	callPool = pool
+	t.Cleanup(func() { callPool = saved })
+
+	s, addr, _ := echoServer(t)
+	cancelled := make(chan context.CancelFunc, 1)
+	s.RegisterProcessor(5, func(*Conn, *Command) *Command { (<-cancelled)(); return nil })
+	c := newTestClient(t, ClientOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cancelled <- cancel
+
+	for _, tc := range []struct {
+		name    string
+		ctx     context.Context
+		code    int32
+		timeout time.Duration
+	}{
+		{"answered", context.Background(), 1, wait},
+		{"timed out", context.Background(), 2, 10 * time.Millisecond},
+		{"cancelled", ctx, 5, wait},
+	} {
+		before := len(pool.back)
+		_, err := c.InvokeSync(tc.ctx, addr, NewRequest(tc.code, nil, nil), tc.timeout)
+		assert.Equal(t, tc.code == 1, err == nil, "%s: %v", tc.name, err)
+		require.Len(t, pool.back, before+1, "%s: the call went back to the pool once", tc.name)
+		cl := pool.last()
+		require.NotNil(t, cl.timer, tc.name)
+		assert.True(t, cl.timer.Stop(), "%s: the call's timer was stopped after the call went back to the pool", tc.name)
+	}
+}

@@ -218,7 +218,8 @@ func asyncFor(c client, window int, d time.Duration) (int, time.Duration, error)
 	var failed atomic.Pointer[error]
 	complete := func(err error) {
 		if err != nil {
-			failed.CompareAndSwap(nil, &err)
+			e := err // &err would move every call's err to the heap: an allocation per message
+			failed.CompareAndSwap(nil, &e)
 		}
 		done.Add(1)
 		<-slots
