@@ -117,6 +117,10 @@ void rmq_sync_done(rmq_sync_send *s, int rc, const char *err, size_t n) {
   (void)s, (void)rc, (void)err, (void)n;
 }
 
+/* Go exports only its own functions from a DLL; this one says so itself. */
+#if defined(_WIN32)
+__declspec(dllexport)
+#endif
 int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
   return rmqInternalSendMessageSync(producer, msg, result);
 }
