@@ -63,6 +63,7 @@ import (
 	"time"
 
 	"github.com/rocketmq-go/librocketmq/core/message"
+	"github.com/rocketmq-go/librocketmq/internal/atomicfile"
 )
 
 type persister struct {
@@ -517,23 +518,7 @@ func (p *persister) writeJSON(name string, v any) error {
 	if bytes.Equal(p.last[name], data) {
 		return nil
 	}
-	path := filepath.Join(p.dir, name)
-	tmp, err := os.CreateTemp(p.dir, name+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteFile(filepath.Join(p.dir, name), data); err != nil {
 		return fmt.Errorf("devbroker: writing %s: %w", name, err)
 	}
 	p.last[name] = data

@@ -4,9 +4,9 @@
  * wrapper (tests/run_example.sh) what the broker should have stored.
  *
  * Each example is a complete program that uses the C API as an application
- * would, and also checks what the API hands back. The examples do not read
- * the messages back themselves (the library has no consumer exports yet):
- * each prints one "EXPECT" line per topic, and the wrapper asks the broker
+ * would, and also checks what the API hands back. A producer example does
+ * not read its messages back (the consumer examples show that): it prints
+ * one "EXPECT" line per topic, and the wrapper asks the broker
  * (rocketmq-devbroker admin topics) until it holds exactly that many.
  */
 

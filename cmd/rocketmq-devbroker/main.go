@@ -23,13 +23,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rocketmq-go/librocketmq/devbroker"
+	"github.com/rocketmq-go/librocketmq/internal/atomicfile"
 )
 
 func main() {
@@ -206,21 +206,7 @@ func tlsConfig(mode, cert, key string) (*devbroker.TLSConfig, error) {
 // writeReadyFile writes the address through a rename, so a reader polling for the file
 // never sees it half written.
 func writeReadyFile(path, addr string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.WriteString(addr + "\n")
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return atomicfile.WriteFile(path, []byte(addr+"\n"))
 }
 
 // parseDelayLevels reads a messageDelayLevel setting: durations separated by spaces, each a

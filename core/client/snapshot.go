@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rocketmq-go/librocketmq/core/route"
+	"github.com/rocketmq-go/librocketmq/internal/atomicfile"
 )
 
 // EnvRouteSnapshotDir is the environment variable through which the C API, which has no
@@ -48,7 +49,10 @@ func (c *Client) saveSnapshot(topic string, data *route.TopicRouteData) {
 	}
 	body, err := json.Marshal(routeSnapshot{Topic: topic, SavedAt: time.Now().UTC(), Route: data})
 	if err == nil {
-		err = writeFileAtomic(c.snapshotPath(topic), body)
+		err = os.MkdirAll(c.cfg.RouteSnapshotDir, 0o755)
+	}
+	if err == nil {
+		err = atomicfile.WriteFile(c.snapshotPath(topic), body)
 	}
 	if err != nil {
 		c.log.Warn("route snapshot not saved", "topic", topic, "dir", c.cfg.RouteSnapshotDir, "err", err)
@@ -85,29 +89,4 @@ func (c *Client) snapshotFor(topic string, err error) *route.TopicRouteData {
 	}
 	c.log.Warn("no name server answered: using the saved route", "topic", topic, "savedAt", s.SavedAt, "err", err)
 	return s.Route
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/rocketmq-go/librocketmq/core/route"
+	"github.com/rocketmq-go/librocketmq/internal/atomicfile"
 )
 
 // LocalOffsetStore keeps a broadcasting consumer's offsets in a file, as every member
@@ -106,27 +107,7 @@ func (s *LocalOffsetStore) Persist(context.Context, []route.MessageQueue) error 
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.path, data)
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("consumer: write offsets: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("consumer: write offsets: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("consumer: write offsets: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("consumer: write offsets: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteFile(s.path, data); err != nil {
 		return fmt.Errorf("consumer: write offsets: %w", err)
 	}
 	return nil
