@@ -167,11 +167,12 @@ func (c *PullConsumer) Pull(ctx context.Context, mq route.MessageQueue, expressi
 	sub := newSubscription(mq.Topic, expression)
 	args := pullArgs{group: c.cfg.Group, mq: mq, sub: sub, offset: offset, maxNums: maxNums,
 		sysFlag: pullFlagSubscription, suspend: pullSuspend}
-	resp, err := cl.Remote().InvokeSync(ctx, addr, args.command(), pullConsumerTimeout)
+	resp, err := cl.Remote().InvokeSyncResponse(ctx, addr, args.command(), pullConsumerTimeout)
 	if err != nil {
 		return failed, err
 	}
 	r := parsePullReply(resp, c.cfg.Group, sub)
+	resp.Release()
 	res := &PullResult{NextBeginOffset: r.nextOffset, MinOffset: r.minOff, MaxOffset: r.maxOff}
 	switch r.code {
 	case remoting.Success:
@@ -186,7 +187,7 @@ func (c *PullConsumer) Pull(ctx context.Context, mq route.MessageQueue, expressi
 	case remoting.PullOffsetMoved:
 		res.Status = OffsetIllegal
 	default:
-		return failed, resp.AsError()
+		return failed, r.refused
 	}
 	return res, nil
 }

@@ -2,6 +2,8 @@ package consumer_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -90,4 +92,37 @@ func TestPullConsumer(t *testing.T) {
 	assert.ErrorIs(t, err, consumer.ErrShutdown)
 	assert.ErrorIs(t, p.Start(), consumer.ErrShutdown)
 	checkNoLeak(t, base)
+}
+
+// A pull's answer is read into a pooled buffer that the next answer reuses: the messages
+// decoded from it must own everything they hold.
+func TestPulledMessagesOutliveTheirFrame(t *testing.T) {
+	e := newEnv(t)
+	e.topic("T", 1)
+	body := func(i int) string { return fmt.Sprintf("%04d%s", i, strings.Repeat("x", 300)) }
+	for i := range 64 {
+		e.send("T", 0, fmt.Sprintf("Tag%d", i), body(i))
+	}
+	p, err := consumer.NewPull(consumer.PullConfig{Group: "PG", Client: client.Config{NameServerAddrs: []string{e.b.NameServerAddr()}}})
+	require.NoError(t, err)
+	require.NoError(t, p.Start())
+	defer p.Shutdown()
+	ctx := context.Background()
+	mq := route.MessageQueue{Topic: "T", BrokerName: e.b.BrokerName(), QueueID: 0}
+	first, err := p.Pull(ctx, mq, "*", 0, 32)
+	require.NoError(t, err)
+	require.Len(t, first.Messages, 32)
+	// Pools are per P: enough pulls that some answer lands in the first one's buffer.
+	for i := range 20 {
+		offset := int64(32 * (1 - i%2))
+		res, err := p.Pull(ctx, mq, "*", offset, 32)
+		require.NoError(t, err)
+		require.Len(t, res.Messages, 32)
+	}
+	for i, m := range first.Messages {
+		assert.Equal(t, body(i), string(m.Body))
+		assert.Equal(t, fmt.Sprintf("Tag%d", i), m.Tags())
+		assert.Equal(t, "T", m.Topic)
+		assert.Equal(t, "64", m.Property(message.PropertyMaxOffset))
+	}
 }

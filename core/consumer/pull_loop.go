@@ -169,7 +169,7 @@ func (c *PushConsumer) pullOnce(ctx context.Context, t *queueTask, next int64, r
 		}
 	}
 	start := time.Now()
-	resp, err := c.client.Remote().InvokeSync(ctx, addr, args.command(), pullTimeout)
+	resp, err := c.client.Remote().InvokeSyncResponse(ctx, addr, args.command(), pullTimeout)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.log.Warn("pull failed", "mq", t.mq, "err", err)
@@ -178,6 +178,7 @@ func (c *PushConsumer) pullOnce(ctx context.Context, t *queueTask, next int64, r
 		return next, true
 	}
 	r := parsePullReply(resp, c.cfg.Group, t.sub)
+	resp.Release()
 	switch r.code {
 	case remoting.Success:
 		if r.decodeErr != nil {
@@ -206,7 +207,7 @@ func (c *PushConsumer) pullOnce(ctx context.Context, t *queueTask, next int64, r
 		return r.nextOffset, false
 	}
 	if ctx.Err() == nil {
-		c.log.Warn("pull refused", "mq", t.mq, "code", r.code, "remark", resp.Remark)
+		c.log.Warn("pull refused", "mq", t.mq, "code", r.code, "remark", r.refused.Remark)
 		switch r.code {
 		case remoting.FlowControl, remoting.SystemBusy:
 			pause(ctx, flowControlDelay, nil)

@@ -76,16 +76,37 @@ type pullReply struct {
 	// record decoded at all, nextOffset is the broker's and must not be trusted.
 	decodeErr error
 	decoded   int
+	// refused is the broker's answer as an error when its code is none of a pull's.
+	refused *remoting.Error
 }
 
 // parsePullReply reads a response to a pull. Found messages are filtered by exact tag and
 // prepared as upstream prepares them: a retried message gets its original topic back, every
-// message gets MIN_OFFSET and MAX_OFFSET, a transactional one its transaction id.
-func parsePullReply(resp *remoting.Command, group string, sub *subscription) pullReply {
+// message gets MIN_OFFSET and MAX_OFFSET, a transactional one its transaction id. Nothing
+// it returns refers to resp, which the caller can release at once: the decoded messages
+// copy what they keep, so the frame's buffer goes back to its pool rather than becoming
+// garbage with every pull.
+func parsePullReply(resp *remoting.Response, group string, sub *subscription) pullReply {
 	r := pullReply{code: resp.Code}
-	r.nextOffset, _ = strconv.ParseInt(resp.Ext("nextBeginOffset"), 10, 64)
-	r.minOff, _ = strconv.ParseInt(resp.Ext("minOffset"), 10, 64)
-	r.maxOff, _ = strconv.ParseInt(resp.Ext("maxOffset"), 10, 64)
+	switch resp.Code {
+	case remoting.Success, remoting.PullNotFound, remoting.PullRetryImmediately, remoting.PullOffsetMoved:
+	default:
+		r.refused = resp.AsError()
+		return r
+	}
+	var minStr, maxStr string
+	_ = resp.EachExt(func(k, v []byte) {
+		switch string(k) {
+		case "nextBeginOffset":
+			r.nextOffset, _ = strconv.ParseInt(string(v), 10, 64)
+		case "minOffset":
+			minStr = string(v)
+		case "maxOffset":
+			maxStr = string(v)
+		}
+	})
+	r.minOff, _ = strconv.ParseInt(minStr, 10, 64)
+	r.maxOff, _ = strconv.ParseInt(maxStr, 10, 64)
 	if resp.Code != remoting.Success {
 		return r
 	}
@@ -100,7 +121,6 @@ func parsePullReply(resp *remoting.Command, group string, sub *subscription) pul
 		r.nextOffset = msgs[len(msgs)-1].QueueOffset + 1
 	}
 	retryTopic := message.RetryTopic(group)
-	minStr, maxStr := resp.Ext("minOffset"), resp.Ext("maxOffset")
 	kept := msgs[:0]
 	for _, m := range msgs {
 		if !sub.matches(m) {

@@ -86,16 +86,44 @@ func decodeFrameInto(frame []byte, c *Command) error {
 	return nil
 }
 
-// pooledFrameMax is the largest frame read into a pooled buffer: answers without a body
-// (every send result, offset query, heartbeat answer) are small, and their buffers can be
-// reused as soon as the header is decoded.
-const pooledFrameMax = 4 << 10
+// Frames up to the largest of these sizes are read into pooled buffers of the smallest
+// size that holds them, a third of which at most goes unused. Answers without a body
+// (every send result, offset query, heartbeat answer) fit the first; a pull's answer,
+// which a push consumer reads many times a second and decodes into messages that copy
+// what they keep, fits the others for batches of up to some tens of KiB. A larger frame
+// is allocated: pooling it would keep its buffer alive between the rare reads that need
+// one.
+var frameClasses = [...]int{4 << 10, 6 << 10, 8 << 10, 12 << 10, 16 << 10, 24 << 10, 32 << 10, 48 << 10, 64 << 10}
 
-var framePool = sync.Pool{New: func() any { b := make([]byte, pooledFrameMax); return &b }}
+var framePools [len(frameClasses)]sync.Pool
 
-// readFramePooled is ReadFrame with small frames read into a pooled buffer, returned as
-// pooled (nil when the frame was allocated); the caller gives it back to framePool once
-// nothing refers to the frame.
+// getFrameBuf is a pooled buffer of at least n bytes, or nil when n is over every class.
+func getFrameBuf(n int) *[]byte {
+	for i, size := range frameClasses {
+		if n <= size {
+			if p, ok := framePools[i].Get().(*[]byte); ok {
+				return p
+			}
+			b := make([]byte, size)
+			return &b
+		}
+	}
+	return nil
+}
+
+// putFrameBuf gives a buffer of getFrameBuf back.
+func putFrameBuf(p *[]byte) {
+	for i, size := range frameClasses {
+		if cap(*p) == size {
+			framePools[i].Put(p)
+			return
+		}
+	}
+}
+
+// readFramePooled is ReadFrame with frames up to the largest class read into a pooled
+// buffer, returned as pooled (nil when the frame was allocated); the caller gives it back
+// with putFrameBuf once nothing refers to the frame.
 func readFramePooled(r *bufio.Reader, max int) (frame []byte, pooled *[]byte, err error) {
 	// Peeked rather than read into an array, which would escape through io.Reader: an
 	// allocation per frame.
@@ -114,15 +142,14 @@ func readFramePooled(r *bufio.Reader, max int) (frame []byte, pooled *[]byte, er
 	if uint64(n) > uint64(max) {
 		return nil, nil, fmt.Errorf("%w: %d bytes > %d", ErrFrameTooLarge, n, max)
 	}
-	if n <= pooledFrameMax {
-		pooled = framePool.Get().(*[]byte)
+	if pooled = getFrameBuf(int(n)); pooled != nil {
 		frame = (*pooled)[:n]
 	} else {
 		frame = make([]byte, n)
 	}
 	if _, err := io.ReadFull(r, frame); err != nil {
 		if pooled != nil {
-			framePool.Put(pooled)
+			putFrameBuf(pooled)
 		}
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF

@@ -76,7 +76,7 @@ type Response struct {
 	Body []byte
 
 	h      header
-	pooled *[]byte // the frame's buffer, back to framePool on release
+	pooled *[]byte // the frame's buffer, back to its pool on release
 	cl     *call   // a sync call's, back to callPool on Release
 }
 
@@ -125,7 +125,7 @@ func (r *Response) Release() {
 // free returns the frame's buffer to its pool.
 func (r *Response) free() {
 	if r.pooled != nil {
-		framePool.Put(r.pooled)
+		putFrameBuf(r.pooled)
 	}
 	*r = Response{}
 }

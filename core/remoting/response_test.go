@@ -1,7 +1,11 @@
 package remoting
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
+	"slices"
 	"testing"
 	"time"
 
@@ -90,4 +94,45 @@ func TestAsyncRequestMayBeReusedOnceHandled(t *testing.T) {
 			t.Fatal("handler not called")
 		}
 	}
+}
+
+// Frames are read into pooled buffers of the smallest class that holds them, up to the
+// largest class; a larger frame gets a buffer of its own.
+func TestFrameBufferClasses(t *testing.T) {
+	largest := frameClasses[len(frameClasses)-1]
+	for _, n := range []int{4, 100, 4 << 10, 4<<10 + 1, 9000, largest, largest + 1} {
+		var wire []byte
+		wire = binary.BigEndian.AppendUint32(wire, uint32(n))
+		wire = append(wire, bytes.Repeat([]byte{7}, n)...)
+		frame, pooled, err := readFramePooled(bufio.NewReader(bytes.NewReader(wire)), DefaultMaxFrameSize)
+		require.NoError(t, err, n)
+		assert.Len(t, frame, n)
+		if n > largest {
+			assert.Nil(t, pooled, "a %d-byte frame is not pooled", n)
+			continue
+		}
+		require.NotNil(t, pooled, "a %d-byte frame is pooled", n)
+		i := slices.IndexFunc(frameClasses[:], func(size int) bool { return size >= n })
+		assert.Equal(t, frameClasses[i], cap(*pooled), "a %d-byte frame's buffer", n)
+		putFrameBuf(pooled)
+	}
+}
+
+// A Command made from a response copies a body read into a pooled buffer: the next
+// response read into that buffer must not change it.
+func TestPooledBodyOutlivesRelease(t *testing.T) {
+	_, addr, _ := echoServer(t)
+	c := newTestClient(t, ClientOptions{})
+	first := bytes.Repeat([]byte("a"), 10<<10)
+	resp, err := c.InvokeSyncResponse(context.Background(), addr, NewRequest(1, nil, first), wait)
+	require.NoError(t, err)
+	cmd, err := resp.Command()
+	require.NoError(t, err)
+	resp.Release()
+	for range 4 {
+		other, err := c.InvokeSync(context.Background(), addr, NewRequest(1, nil, bytes.Repeat([]byte("b"), 10<<10)), wait)
+		require.NoError(t, err)
+		assert.Len(t, other.Body, 10<<10)
+	}
+	assert.Equal(t, first, cmd.Body)
 }
