@@ -74,7 +74,11 @@ func TestStallingBrokerCostsLessThanSendTimeoutThenIsAvoided(t *testing.T) {
 	a, b := twoBrokers(t, "T")
 	var bad counter
 	b.SetHook(remoting.SendMessageV2, stall(&bad))
-	const timeout = time.Second
+	// The healthy broker's attempts get what the stall left, halved while retries remain:
+	// a quarter of the timeout at worst. With a 1 s timeout that was 250 ms, which a loaded
+	// machine running -race could exceed; a failing broker-a then rests too, and broker-b,
+	// resting since earlier, becomes the better choice again.
+	const timeout = producer.DefaultSendTimeout
 	p := newProducer(t, a.NameServerAddr(), func(c *producer.Config) { c.SendTimeout = timeout })
 
 	results := sendMany(t, p, "T", 10, timeout)

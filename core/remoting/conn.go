@@ -366,14 +366,16 @@ func (c *Conn) InvokeAsyncHandler(req *Command, timeout time.Duration, h Respons
 	}
 	defer f.free()
 	cl := callPool.Get().(*call)
-	cl.h, cl.timeout, cl.code = h, timeout, req.Code
-	cl.deadline = time.Now().Add(timeout)
+	deadline := time.Now().Add(timeout)
+	cl.h, cl.timeout, cl.code, cl.deadline = h, timeout, req.Code, deadline
 	opaque := req.Opaque
 	if err := c.register(opaque, cl); err != nil {
 		cl.release()
 		return err
 	}
-	if err := c.send(f, cl.deadline); err != nil {
+	// Once registered, cl may end and pass to its next user at any moment: only the
+	// locals (and take, under the lock) are used from here on.
+	if err := c.send(f, deadline); err != nil {
 		if c.take(opaque, cl) {
 			cl.release()
 			return err

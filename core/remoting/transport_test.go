@@ -367,3 +367,46 @@ func TestReturnedCallKeepsTheNextCallersTimer(t *testing.T) {
 		assert.True(t, cl.timer.Stop(), "%s: the call's timer was stopped after the call went back to the pool", tc.name)
 	}
 }
+
+// rearmingPool stands in for callPool: a call given back is at once taken and armed by
+// another goroutine, as a concurrent InvokeAsync would.
+type rearmingPool struct{ armed chan struct{} }
+
+func (p *rearmingPool) Get() any { return &call{ch: make(chan error, 1)} }
+
+func (p *rearmingPool) Put(x any) {
+	cl := x.(*call)
+	cl.h, cl.timeout, cl.code = nil, time.Hour, 99
+	cl.deadline = time.Now().Add(time.Hour)
+	p.armed <- struct{}{}
+}
+
+// An async call can end (its deadline passed, its connection closed) as soon as it is
+// registered, and go back to the pool while InvokeAsyncHandler is still writing its
+// request: from then on the call is its next user's, and the writer must not read it.
+// The race detector, which go test -race runs this under, reports any such read; a
+// blackholed broker and concurrent async sends made it happen in reliability/.
+func TestAsyncCallIsNotReadOnceRegistered(t *testing.T) {
+	pool := &rearmingPool{armed: make(chan struct{}, 1)}
+	saved := callPool
+	callPool = pool
+	t.Cleanup(func() { callPool = saved })
+
+	_, addr, _ := echoServer(t)
+	c := newTestClient(t, ClientOptions{})
+	done := make(chan error, 1)
+	// Code 2 is never answered: the call ends by its deadline.
+	require.NoError(t, c.InvokeAsync(context.Background(), addr, NewRequest(2, nil, nil), time.Millisecond,
+		func(_ *Command, err error) { done <- err }))
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, ErrTimeout)
+	case <-time.After(wait):
+		t.Fatal("the async call never ended")
+	}
+	select {
+	case <-pool.armed:
+	case <-time.After(wait):
+		t.Fatal("the call never went back to the pool")
+	}
+}

@@ -46,11 +46,12 @@ type link struct {
 	closed         bool
 }
 
-func (l *link) close(rst bool) {
+// close closes both sides; it reports false if the link was closed already.
+func (l *link) close(rst bool) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return
+		return false
 	}
 	l.closed = true
 	for _, c := range []net.Conn{l.client, l.server} {
@@ -62,6 +63,13 @@ func (l *link) close(rst bool) {
 		}
 		_ = c.Close()
 	}
+	return true
+}
+
+func (l *link) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
 }
 
 // attach adds the server's side, or closes it when the link was closed meanwhile.
@@ -99,11 +107,18 @@ func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 // Accepted is the number of connections accepted so far, faulty ones included.
 func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
 
-// Open is the number of connections open now.
+// Open is the number of connections open now. A closed link stays in links until its
+// goroutines have ended, so it is not counted by being there.
 func (p *Proxy) Open() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.links)
+	n := 0
+	for l := range p.links {
+		if !l.isClosed() {
+			n++
+		}
+	}
+	return n
 }
 
 // SetTarget changes where new connections go (a restarted server on another port, say).
@@ -165,10 +180,15 @@ func (p *Proxy) closeLinks(rst bool) int {
 		links = append(links, l)
 	}
 	p.mu.Unlock()
+	// A link closed earlier (by a Reset, say) whose goroutines have not yet removed it
+	// is not one of the connections open now.
+	n := 0
 	for _, l := range links {
-		l.close(rst)
+		if l.close(rst) {
+			n++
+		}
 	}
-	return len(links)
+	return n
 }
 
 // Close stops listening, closes every connection and waits for the proxy's goroutines.

@@ -172,6 +172,22 @@ func TestResetAndCut(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF, "a cut connection ends with FIN")
 }
 
+// Reset and Cut count the connections they close. A closed connection stays known to the
+// proxy until its goroutines end, which they do in their own time: it must not be
+// counted again meanwhile.
+func TestClosedConnectionsAreNotCountedAgain(t *testing.T) {
+	p := newProxy(t, echoServer(t))
+	for range 20 {
+		a := dial(t, p.Addr())
+		_, err := a.roundTrip("a", wait)
+		require.NoError(t, err)
+		require.Equal(t, 1, p.Reset())
+		require.Zero(t, p.Open())
+		require.Zero(t, p.Reset())
+		require.Zero(t, p.Cut())
+	}
+}
+
 func TestDeadTargetLooksReset(t *testing.T) {
 	p := newProxy(t, "127.0.0.1:1") // tcpmux: nothing listens there
 	refused(t, p.Addr())

@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   const char* mode;
   const char* namesrv;
   int python, pfd[2], i, ok;
-  char topic[96], reset_addr[64];
+  char topic[96], group[96], reset_addr[64];
   struct sockaddr_in sin;
   socklen_t len = sizeof sin;
   pthread_t t;
@@ -137,10 +137,14 @@ int main(int argc, char** argv) {
   printf("%s: after loading the library, SIGPIPE goes to %s\n", mode, pipe_disposition());
   if (strcmp(mode, "after") == 0) install_host_handlers(0);
 
-  /* 1. The library works. */
+  /* 1. The library works. The group is this run's own, as the topic: ctest runs
+     the three modes at once, and consumers of one group share out every topic's
+     queues among all its members, also those not subscribed to it, whose share
+     then waits until they leave. */
   snprintf(topic, sizeof topic, "T_host_signals_%s_%ld", mode, (long)getpid());
+  snprintf(group, sizeof group, "GID_host_signals_%s_%ld", mode, (long)getpid());
   p = p_CreateProducer("GID_host_signals");
-  c = p_CreatePushConsumer("GID_host_signals");
+  c = p_CreatePushConsumer(group);
   msg = p_CreateMessage(topic);
   MUST(p_SetMessageBody(msg, "host"));
   MUST(p_SetProducerNameServerAddress(p, namesrv));

@@ -1079,9 +1079,12 @@ class _StreamState(object):
         return delivery.status
 
     def ack(self, status: int) -> None:
-        current, self.current = self.current, None
+        # Forgotten only once answered: a Ctrl-C inside answer() leaves it in hand,
+        # so that closing the stream still answers it and frees its library thread.
+        current = self.current
         if current is not None:
             current.answer(status)
+            self.current = None
 
     def release_all(self, status: int) -> None:
         with self.lock:
@@ -1113,20 +1116,26 @@ class MessageStream(object):
 
     def __next__(self) -> ReceivedMessage:
         state = self._state
-        state.ack(int(ConsumeStatus.CONSUME_SUCCESS))
-        deadline = None if self._idle_timeout is None else time.monotonic() + self._idle_timeout
-        if state.closed:
-            raise StopIteration
         try:
-            item = state.queue.get_nowait()
-        except queue.Empty:
+            state.ack(int(ConsumeStatus.CONSUME_SUCCESS))
+            deadline = None if self._idle_timeout is None else \
+                time.monotonic() + self._idle_timeout
+            if state.closed:
+                raise StopIteration
             try:
-                item = self._wait(state, deadline)
-            except BaseException:
-                # Ctrl-C while waiting: the traceback keeps this stream alive (its
-                # frames are in it), so close it now rather than when it is freed.
+                item = state.queue.get_nowait()
+            except queue.Empty:
+                item = self._wait(state, deadline)  # StopIteration when idle too long
+        except StopIteration:
+            if not state.closed:
                 self.close(ConsumeStatus.RECONSUME_LATER)
-                raise
+            raise
+        except BaseException:
+            # Ctrl-C anywhere in here, not only while waiting (acknowledging the last
+            # message runs Python code too): the traceback keeps this stream alive (its
+            # frames are in it), so close it now rather than when it is freed.
+            self.close(ConsumeStatus.RECONSUME_LATER)
+            raise
         if item is _CLOSED:
             state.queue.put(_CLOSED)  # later calls stop too
             raise StopIteration

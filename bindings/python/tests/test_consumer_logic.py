@@ -316,6 +316,33 @@ def test_dropped_stream_frees_the_library_thread(fake: FakeLibrary) -> None:
     assert not consumer.started
 
 
+def test_ctrl_c_while_acknowledging_closes_the_stream(
+        fake: FakeLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C can land anywhere in the loop's next(), also in the acknowledgement of
+    # the previous message, before any wait. The traceback keeps the stream alive, so
+    # next() itself must close it: the consumer stops before the handler runs.
+    consumer = PushConsumer('g')
+    stream = consumer.listen('T', idle_timeout=5)
+    fake.publish('T', b'first')
+    assert next(stream).body == b'first'
+    answer = client._Delivery.answer
+    interrupted = []
+
+    def interrupt_once(self: Any, status: int) -> None:
+        if not interrupted:
+            interrupted.append(status)
+            raise KeyboardInterrupt
+        answer(self, status)
+
+    monkeypatch.setattr(client._Delivery, 'answer', interrupt_once)
+    with pytest.raises(KeyboardInterrupt):
+        next(stream)
+    assert interrupted == [int(ConsumeStatus.CONSUME_SUCCESS)]
+    assert not consumer.started
+    # The interrupted acknowledgement did not happen: the message went back.
+    assert (b'first', 1) in _only(fake).results
+
+
 def test_idle_timeout_ends_iteration(fake: FakeLibrary) -> None:
     consumer = PushConsumer('g')
     started = time.monotonic()
