@@ -2,9 +2,10 @@ package main
 
 // What producers and both consumers share: the client settings their
 // setters record, and how their Start turns them into a client
-// configuration.
+// configuration; and the group both consumers hand back to C.
 
 /*
+#include <stdlib.h>
 #include "capi.h"
 */
 import "C"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/rocketmq-go/librocketmq/core/acl"
 	"github.com/rocketmq-go/librocketmq/core/client"
@@ -75,6 +77,33 @@ func (s clientSettings) clientConfig(setter, domainSetter string) (client.Config
 		cfg.Remoting.BeforeRequest = acl.Hook(s.creds)
 	}
 	return cfg, nil
+}
+
+// consumerGroup is a consumer's group, and the copy of it that
+// GetXConsumerGroupID hands to C: made on first request, valid until the
+// group changes or the consumer is destroyed. Guarded by the consumer's mu.
+type consumerGroup struct {
+	group  string
+	groupC *C.char
+}
+
+func (g *consumerGroup) setGroup(v string) {
+	if v != g.group {
+		g.group = v
+		g.freeGroupC()
+	}
+}
+
+func (g *consumerGroup) groupCString() *C.cchar_t {
+	if g.groupC == nil {
+		g.groupC = newCString(g.group)
+	}
+	return (*C.cchar_t)(g.groupC)
+}
+
+func (g *consumerGroup) freeGroupC() {
+	C.free(unsafe.Pointer(g.groupC))
+	g.groupC = nil
 }
 
 // The setters producers and consumers share; each returns a status for the caller's

@@ -17,7 +17,7 @@ import (
 
 type pullSettings struct {
 	clientSettings
-	group string
+	consumerGroup
 }
 
 // cPullConsumer is the object behind a CPullConsumer* handle.
@@ -25,8 +25,7 @@ type cPullConsumer struct {
 	object[pullSettings]
 
 	// Guarded by mu.
-	core   *consumer.PullConsumer
-	groupC *C.char // GetPullConsumerGroupID's answer, freed on change and by Destroy
+	core *consumer.PullConsumer
 }
 
 // pullBatch is what CPullResult.pData holds (as a handle): the array of a
@@ -119,8 +118,7 @@ func DestroyPullConsumer(consumer *C.CPullConsumer) C.int {
 			return C.NULL_POINTER
 		}
 		return pc.destroy(c, pc.stop, func() {
-			C.free(unsafe.Pointer(pc.groupC))
-			pc.groupC = nil
+			pc.set.freeGroupC()
 		})
 	})
 }
@@ -162,26 +160,12 @@ func withPull(fn string, p *C.CPullConsumer, f func(c call) status) C.int {
 
 //export SetPullConsumerGroupID
 func SetPullConsumerGroupID(consumer *C.CPullConsumer, groupId *C.cchar_t) C.int {
-	return guard("SetPullConsumerGroupID", C.PULLCONSUMER_START_FAILED, func(c call) status {
-		pc, ok := pullArg(c, consumer)
-		if !ok {
-			return C.NULL_POINTER
-		}
+	return setPull("SetPullConsumerGroupID", consumer, func(c call, s *pullSettings) status {
 		v, ok := cStringArg(c, "groupId", groupId)
 		if !ok {
 			return C.NULL_POINTER
 		}
-		pc.mu.Lock()
-		defer pc.mu.Unlock()
-		if pc.state != stateCreated {
-			c.errorf("the consumer is %s; the group is read by StartPullConsumer, so set it before it", pc.state)
-			return C.PULLCONSUMER_START_FAILED
-		}
-		if v != pc.set.group {
-			pc.set.group = v
-			C.free(unsafe.Pointer(pc.groupC))
-			pc.groupC = nil
-		}
+		s.setGroup(v)
 		return C.OK
 	})
 }
@@ -199,10 +183,7 @@ func GetPullConsumerGroupID(consumer *C.CPullConsumer) *C.cchar_t {
 			c.errorf("consumer %p is not valid: already destroyed", consumer)
 			return nil
 		}
-		if pc.groupC == nil {
-			pc.groupC = newCString(pc.set.group)
-		}
-		return (*C.cchar_t)(pc.groupC)
+		return pc.set.groupCString()
 	})
 }
 

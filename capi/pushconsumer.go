@@ -25,7 +25,7 @@ import (
 // once, so the setters refuse changes after it.
 type pushSettings struct {
 	clientSettings
-	group       string
+	consumerGroup
 	subs        map[string]string // topic → expression
 	order       []string          // topics in subscription order, for logs
 	callback    C.MessageCallBack
@@ -50,8 +50,7 @@ type cPushConsumer struct {
 
 	// Guarded by mu.
 	core   *consumer.PushConsumer
-	groupC *C.char // GetPushConsumerGroupID's answer, freed on change and by Destroy
-	runKey string  // its entry in running while it runs
+	runKey string // its entry in running while it runs
 }
 
 // running holds the group and instance of every running push consumer:
@@ -223,8 +222,7 @@ func DestroyPushConsumer(consumer *C.CPushConsumer) C.int {
 			return C.PUSHCONSUMER_START_FAILED
 		}
 		return pc.destroy(c, pc.stop, func() {
-			C.free(unsafe.Pointer(pc.groupC))
-			pc.groupC = nil
+			pc.set.freeGroupC()
 		})
 	})
 }
@@ -268,26 +266,12 @@ func withPush(fn string, p *C.CPushConsumer, f func(c call) status) C.int {
 
 //export SetPushConsumerGroupID
 func SetPushConsumerGroupID(consumer *C.CPushConsumer, groupId *C.cchar_t) C.int {
-	return guard("SetPushConsumerGroupID", C.PUSHCONSUMER_START_FAILED, func(c call) status {
-		pc, ok := pushArg(c, consumer)
-		if !ok {
-			return C.NULL_POINTER
-		}
+	return setPush("SetPushConsumerGroupID", consumer, func(c call, s *pushSettings) status {
 		v, ok := cStringArg(c, "groupId", groupId)
 		if !ok {
 			return C.NULL_POINTER
 		}
-		pc.mu.Lock()
-		defer pc.mu.Unlock()
-		if pc.state != stateCreated {
-			c.errorf("the consumer is %s; the group is read by StartPushConsumer, so set it before it", pc.state)
-			return C.PUSHCONSUMER_START_FAILED
-		}
-		if v != pc.set.group {
-			pc.set.group = v
-			C.free(unsafe.Pointer(pc.groupC))
-			pc.groupC = nil
-		}
+		s.setGroup(v)
 		return C.OK
 	})
 }
@@ -305,10 +289,7 @@ func GetPushConsumerGroupID(consumer *C.CPushConsumer) *C.cchar_t {
 			c.errorf("consumer %p is not valid: already destroyed", consumer)
 			return nil
 		}
-		if pc.groupC == nil {
-			pc.groupC = newCString(pc.set.group)
-		}
-		return (*C.cchar_t)(pc.groupC)
+		return pc.set.groupCString()
 	})
 }
 
