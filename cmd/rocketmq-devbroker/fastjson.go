@@ -9,8 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/rocketmq-go/librocketmq/core/remoting"
 )
 
 // fjObject is a parsed object: keys are strings, json.Numbers or nested values.
@@ -224,67 +224,10 @@ func (p *fjParser) number() (json.Number, error) {
 }
 
 func (p *fjParser) string() (string, error) {
-	p.i++ // "
-	var out []byte
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return string(out), nil
-		case c == '\\':
-			if p.i+1 >= len(p.b) {
-				return "", p.errorf("unterminated escape")
-			}
-			e := p.b[p.i+1]
-			p.i += 2
-			switch e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, err := p.hex4()
-				if err != nil {
-					return "", err
-				}
-				if utf16.IsSurrogate(r) && p.i+6 <= len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
-					save := p.i
-					p.i += 2
-					if lo, err := p.hex4(); err == nil && utf16.DecodeRune(r, lo) != utf8.RuneError {
-						r = utf16.DecodeRune(r, lo)
-					} else {
-						p.i = save
-					}
-				}
-				out = utf8.AppendRune(out, r)
-			default:
-				return "", p.errorf("bad escape \\%c", e)
-			}
-		default:
-			out = append(out, c)
-			p.i++
-		}
-	}
-	return "", p.errorf("unterminated string")
-}
-
-func (p *fjParser) hex4() (rune, error) {
-	if p.i+4 > len(p.b) {
-		return 0, p.errorf("short \\u escape")
-	}
-	v, err := strconv.ParseUint(string(p.b[p.i:p.i+4]), 16, 16)
+	out, next, err := remoting.UnquoteJSON(p.b, p.i)
 	if err != nil {
-		return 0, p.errorf("bad \\u escape")
+		return "", p.errorf("bad string")
 	}
-	p.i += 4
-	return rune(v), nil
+	p.i = next
+	return string(out), nil
 }

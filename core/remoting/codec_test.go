@@ -169,3 +169,20 @@ func TestFrameGuards(t *testing.T) {
 		assert.Error(t, err)
 	})
 }
+
+func TestUnquoteJSON(t *testing.T) {
+	for _, tc := range []struct{ in, want, rest string }{
+		{`"plain",x`, "plain", ",x"},
+		{`"a\"b\\c\/d\n\u00e9\ud83d\ude00"}`, "a\"b\\c/d\n\u00e9\U0001F600", "}"},
+		{`""`, "", ""},
+	} {
+		got, next, err := UnquoteJSON([]byte(tc.in), 0)
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, string(got), tc.in)
+		assert.Equal(t, tc.rest, tc.in[next:], tc.in)
+	}
+	for _, bad := range []string{`x"`, `"open`, `"bad \q"`, `"short \u12"`, "\"ctl \x01\""} {
+		_, _, err := UnquoteJSON([]byte(bad), 0)
+		assert.Error(t, err, "%q", bad)
+	}
+}

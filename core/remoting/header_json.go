@@ -356,6 +356,19 @@ func (r *jsonReader) skipString() error {
 	return errJSONHeader
 }
 
+// UnquoteJSON decodes the JSON string that starts at b[i], its opening quote: it
+// returns the string unescaped (sharing b's memory when it has no escapes) and the
+// index just past its closing quote. The dev broker's reader of Java's fastjson output
+// shares it with header decoding.
+func UnquoteJSON(b []byte, i int) ([]byte, int, error) {
+	r := jsonReader{b: b, i: i}
+	s, err := r.rawString()
+	if err != nil {
+		return nil, i, err
+	}
+	return s, r.i, nil
+}
+
 func (r *jsonReader) escapedString() ([]byte, error) {
 	// Unescaping never lengthens a string, so the raw span bounds the output.
 	end := r.i
