@@ -24,33 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checks.h"
+
 /* Exported by upstream's library and by ours, but declared in no header. */
 int SetProducerCompressMsgBodyOverHowmuch(CProducer* producer, int howmuch);
-
-static int failures;
-
-#define CHECK(cond, ...)                                                             \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      __sync_fetch_and_add(&failures, 1);                                            \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);       \
-      fprintf(stderr, __VA_ARGS__);                                                  \
-      fputc('\n', stderr);                                                           \
-    }                                                                                \
-  } while (0)
-
-/* The call returns want; unless want is OK, the thread's last error names
-   fn and contains text. */
-#define EXPECT(call, want, fn, text)                                                 \
-  do {                                                                               \
-    int rc_ = (call);                                                                \
-    const char* e_ = GetLatestErrorMessage();                                        \
-    CHECK(rc_ == (want), "%s returned %d, want %d (last error \"%s\")", #call, rc_, (int)(want), e_); \
-    if ((want) != OK) {                                                              \
-      CHECK(strstr(e_, fn) != NULL && strstr(e_, text) != NULL,                      \
-            "%s: last error \"%s\" should name %s and say \"%s\"", #call, e_, fn, text); \
-    }                                                                                \
-  } while (0)
 
 /* ---- callbacks: they count, and must never run for a refused send ---- */
 

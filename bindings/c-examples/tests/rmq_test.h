@@ -15,17 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      __sync_fetch_and_add(&failures, 1);                                       \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);  \
-      fprintf(stderr, __VA_ARGS__);                                             \
-      fputc('\n', stderr);                                                      \
-    }                                                                           \
-  } while (0)
+#include "checks.h"
 
 /* A CStatus call that must succeed; on failure the test cannot go on. */
 #define MUST(call)                                                                               \
