@@ -99,6 +99,9 @@ static int send_queued(int fd, CProducer *producer, CMessage *msg, CSendResult *
 
 int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
   int fd = atomic_load(&q_fd), rc;
+  /* A forked child has no goroutine to serve the queue (and may inherit a
+     busy count from a parent thread caught mid-send): Go refuses its call. */
+  if (rmq_forked_child) return rmqInternalSendMessageSync(producer, msg, result);
   if (atomic_fetch_add(&q_busy, 1) == 0 || fd < 0)
     rc = rmqInternalSendMessageSync(producer, msg, result);
   else
