@@ -40,15 +40,12 @@ func (b *cBatch) Messages() ([]*message.Message, []int32) {
 // C++ library may pass some (its own example passes a topic): the header
 // declares it with an empty list, and the C calling conventions leave
 // unused arguments to the caller, so they are simply ignored.
-//
-//export CreateBatchMessage
 func CreateBatchMessage() *C.CBatchMessage {
 	return guardValue("CreateBatchMessage", nil, func(c call) *C.CBatchMessage {
 		return (*C.CBatchMessage)(newHandle(&cBatch{}))
 	})
 }
 
-//export AddMessage
 func AddMessage(batchMsg *C.CBatchMessage, msg *C.CMessage) C.int {
 	return guard("AddMessage", C.NULL_POINTER, func(c call) status {
 		b, ok := arg[*cBatch](c, "batchMsg", unsafe.Pointer(batchMsg))
@@ -76,7 +73,6 @@ func AddMessage(batchMsg *C.CBatchMessage, msg *C.CMessage) C.int {
 	})
 }
 
-//export DestroyBatchMessage
 func DestroyBatchMessage(batchMsg *C.CBatchMessage) C.int {
 	return guard("DestroyBatchMessage", C.NULL_POINTER, func(c call) status {
 		if _, ok := deleteHandle[*cBatch](unsafe.Pointer(batchMsg)); !ok {

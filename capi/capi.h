@@ -35,6 +35,17 @@
 #endif
 
 /*
+ * The public functions defined in C (exports.c, syncqueue.c, lasterror.c).
+ * Go puts only its own exports in a DLL's export table; these say so
+ * themselves.
+ */
+#if defined(_WIN32)
+#define RMQ_EXPORT __declspec(dllexport)
+#else
+#define RMQ_EXPORT __attribute__((visibility("default")))
+#endif
+
+/*
  * cgo has no const: an export declared with a *C.cchar_t parameter or
  * result gets a "const char *" in the generated prototype, which then matches
  * the public header.
@@ -80,6 +91,16 @@ RMQ_INTERNAL void *rmq_handle_space(size_t *size);
 #else
 RMQ_INTERNAL extern volatile int rmq_forked_child;
 #endif
+
+/*
+ * Records, as the calling thread's last error, that fn was refused because
+ * the process is such a child. Enters no Go: the public functions call it
+ * instead of their Go implementation there (exports.c).
+ */
+RMQ_INTERNAL void rmq_refuse_in_forked_child(const char *fn);
+
+/* What Pull returns when refused: E_BROKER_TIMEOUT, no messages. */
+RMQ_INTERNAL CPullResult rmq_refused_pull(void);
 
 /* ---- SendMessageSync's queue (syncqueue.c) ------------------------------ */
 

@@ -113,11 +113,6 @@ func guardInto(text *string, fn string, fail status, body func(c call) status) s
 }
 
 func guardCall[T any](c call, fail T, body func(c call) T) (result T) {
-	if C.rmq_forked_child != 0 {
-		c.errorf("this process was forked after it loaded the library, whose threads a child does not " +
-			"inherit: fork before loading the library, or exec in the child")
-		return fail
-	}
 	if poisoned.Load() {
 		c.errorf("library disabled by an earlier internal error (%s); restart the process", poisonReason())
 		return fail

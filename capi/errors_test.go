@@ -105,7 +105,7 @@ func TestLastErrorIsPerThread(t *testing.T) {
 func TestGetLatestErrorMessageExport(t *testing.T) {
 	onOwnThread(func() {
 		clearLastError()
-		if p := GetLatestErrorMessage(); p == nil {
+		if p := testLatestErrorMessage(); p == nil {
 			t.Fatal("GetLatestErrorMessage returned NULL")
 		}
 		setLastError("boom")

@@ -66,3 +66,5 @@ void rmq_clear_last_error(void) {
 }
 
 const char *rmq_last_error(void) { return tl_buf != NULL ? tl_buf : ""; }
+
+RMQ_EXPORT const char *GetLatestErrorMessage(void) { return rmq_last_error(); }

@@ -10,16 +10,21 @@
 //
 // # Writing an export
 //
-// Every export goes through guard (errors.go), which takes the C function
-// name once, recovers panics, fails fast once the library is poisoned, and
-// returns the upstream status code. Objects cross the boundary as handles
-// (handles.go), never as Go pointers. One Go file per public header:
-// errormessage.go implements CErrorMessage.h, and so on.
+// A public function Name is a Go function of that name here, with the C
+// types of its header prototype (cgo has no const, so "const char*" is
+// spelled *C.cchar_t; see capi.h). It goes through guard (errors.go), which
+// takes the C function name once, recovers panics, fails fast once the
+// library is poisoned, and returns the upstream status code. Objects cross
+// the boundary as handles (handles.go), never as Go pointers. One Go file
+// per public header: message.go implements CMessage.h, and so on.
 //
-// Each file includes capi.h in its cgo preamble, and capi.h includes every
-// public header, so cgo's generated prototypes are compiled against ours: a
-// mismatch in a name, parameter or result type fails the build. cgo has no
-// const, so "const char*" is spelled *C.cchar_t (see capi.h).
+// The C symbol itself is written by scripts/gen_exports.py (go generate):
+// exports.c defines Name in C with the header's prototype, refusing the call
+// before entering Go in a child forked after the library was loaded
+// (forkguard.c), and otherwise calling the Go export rmqInternalName that
+// exports.go declares. A static assertion there fails the build if Go's
+// prototype differs from the header's in any name, parameter, result type
+// or const.
 //
 // # Environment
 //
@@ -32,6 +37,8 @@
 //     added): routes are saved in this directory, and used when no name
 //     server answers for a topic not yet known to the process.
 package main
+
+//go:generate python3 ../scripts/gen_exports.py
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../include -Wall

@@ -255,7 +255,6 @@ func atoi(s string) int32 {
 
 // ---- exports ---------------------------------------------------------------
 
-//export CreateMessage
 func CreateMessage(topic *C.cchar_t) *C.CMessage {
 	return guardValue("CreateMessage", nil, func(c call) *C.CMessage {
 		m := &cMessage{}
@@ -269,7 +268,6 @@ func CreateMessage(topic *C.cchar_t) *C.CMessage {
 	})
 }
 
-//export DestroyMessage
 func DestroyMessage(msg *C.CMessage) C.int {
 	return guard("DestroyMessage", C.NULL_POINTER, func(c call) status {
 		m, ok := deleteHandle[*cMessage](unsafe.Pointer(msg))
@@ -288,7 +286,6 @@ func DestroyMessage(msg *C.CMessage) C.int {
 	})
 }
 
-//export SetMessageTopic
 func SetMessageTopic(msg *C.CMessage, topic *C.cchar_t) C.int {
 	return withMessage("SetMessageTopic", msg, func(c call, m *cMessage) status {
 		s, ok := cStringArg(c, "topic", topic)
@@ -300,7 +297,6 @@ func SetMessageTopic(msg *C.CMessage, topic *C.cchar_t) C.int {
 	})
 }
 
-//export SetMessageTags
 func SetMessageTags(msg *C.CMessage, tags *C.cchar_t) C.int {
 	return withMessage("SetMessageTags", msg, func(c call, m *cMessage) status {
 		s, ok := cStringArg(c, "tags", tags)
@@ -312,7 +308,6 @@ func SetMessageTags(msg *C.CMessage, tags *C.cchar_t) C.int {
 	})
 }
 
-//export SetMessageKeys
 func SetMessageKeys(msg *C.CMessage, keys *C.cchar_t) C.int {
 	return withMessage("SetMessageKeys", msg, func(c call, m *cMessage) status {
 		s, ok := cStringArg(c, "keys", keys)
@@ -324,7 +319,6 @@ func SetMessageKeys(msg *C.CMessage, keys *C.cchar_t) C.int {
 	})
 }
 
-//export SetMessageBody
 func SetMessageBody(msg *C.CMessage, body *C.cchar_t) C.int {
 	return withMessage("SetMessageBody", msg, func(c call, m *cMessage) status {
 		if body == nil {
@@ -336,7 +330,6 @@ func SetMessageBody(msg *C.CMessage, body *C.cchar_t) C.int {
 	})
 }
 
-//export SetByteMessageBody
 func SetByteMessageBody(msg *C.CMessage, body *C.cchar_t, length C.int) C.int {
 	return withMessage("SetByteMessageBody", msg, func(c call, m *cMessage) status {
 		switch {
@@ -352,7 +345,6 @@ func SetByteMessageBody(msg *C.CMessage, body *C.cchar_t, length C.int) C.int {
 	})
 }
 
-//export SetMessageProperty
 func SetMessageProperty(msg *C.CMessage, key, value *C.cchar_t) C.int {
 	return withMessage("SetMessageProperty", msg, func(c call, m *cMessage) status {
 		k, ok := cStringArg(c, "key", key)
@@ -368,7 +360,6 @@ func SetMessageProperty(msg *C.CMessage, key, value *C.cchar_t) C.int {
 	})
 }
 
-//export SetDelayTimeLevel
 func SetDelayTimeLevel(msg *C.CMessage, level C.int) C.int {
 	return withMessage("SetDelayTimeLevel", msg, func(c call, m *cMessage) status {
 		// Any level is stored, 0 and negative ones included, as the C++
@@ -381,39 +372,32 @@ func SetDelayTimeLevel(msg *C.CMessage, level C.int) C.int {
 // The GetOrigin* getters accept a CMessageExt too, as a cast pointer does in
 // C++; they share their implementation with the CMessageExt.h getters.
 
-//export GetOriginMessageTopic
 func GetOriginMessageTopic(msg *C.CMessage) *C.cchar_t {
 	return readMessage("GetOriginMessageTopic", unsafe.Pointer(msg), nil, topicOf)
 }
 
-//export GetOriginMessageTags
 func GetOriginMessageTags(msg *C.CMessage) *C.cchar_t {
 	return readMessage("GetOriginMessageTags", unsafe.Pointer(msg), nil, tagsOf)
 }
 
-//export GetOriginMessageKeys
 func GetOriginMessageKeys(msg *C.CMessage) *C.cchar_t {
 	return readMessage("GetOriginMessageKeys", unsafe.Pointer(msg), nil, keysOf)
 }
 
-//export GetOriginMessageBody
 func GetOriginMessageBody(msg *C.CMessage) *C.cchar_t {
 	return readMessage("GetOriginMessageBody", unsafe.Pointer(msg), nil, bodyOf)
 }
 
-//export GetOriginMessageBodyLength
 func GetOriginMessageBodyLength(msg *C.CMessage) C.int {
 	return readMessage("GetOriginMessageBodyLength", unsafe.Pointer(msg), 0, bodyLengthOf)
 }
 
-//export GetOriginMessageProperty
 func GetOriginMessageProperty(msg *C.CMessage, key *C.cchar_t) *C.cchar_t {
 	return readMessage("GetOriginMessageProperty", unsafe.Pointer(msg), nil, func(c call, o anyMessage) *C.cchar_t {
 		return propertyOf(c, o, key)
 	})
 }
 
-//export GetOriginDelayTimeLevel
 func GetOriginDelayTimeLevel(msg *C.CMessage) C.int {
 	return readMessage("GetOriginDelayTimeLevel", unsafe.Pointer(msg), -1, delayLevelOf)
 }

@@ -73,113 +73,95 @@ func releaseMessageExtHandles(hs []unsafe.Pointer) {
 
 // ---- exports ---------------------------------------------------------------
 
-//export GetMessageTopic
 func GetMessageTopic(msgExt *C.CMessageExt) *C.cchar_t {
 	return readMessage("GetMessageTopic", unsafe.Pointer(msgExt), nil, topicOf)
 }
 
-//export GetMessageTags
 func GetMessageTags(msgExt *C.CMessageExt) *C.cchar_t {
 	return readMessage("GetMessageTags", unsafe.Pointer(msgExt), nil, tagsOf)
 }
 
-//export GetMessageKeys
 func GetMessageKeys(msgExt *C.CMessageExt) *C.cchar_t {
 	return readMessage("GetMessageKeys", unsafe.Pointer(msgExt), nil, keysOf)
 }
 
-//export GetMessageBody
 func GetMessageBody(msgExt *C.CMessageExt) *C.cchar_t {
 	return readMessage("GetMessageBody", unsafe.Pointer(msgExt), nil, bodyOf)
 }
 
-//export GetMessageBodyLength
 func GetMessageBodyLength(msgExt *C.CMessageExt) C.int {
 	return readMessage("GetMessageBodyLength", unsafe.Pointer(msgExt), 0, bodyLengthOf)
 }
 
-//export GetMessageProperty
 func GetMessageProperty(msgExt *C.CMessageExt, key *C.cchar_t) *C.cchar_t {
 	return readMessage("GetMessageProperty", unsafe.Pointer(msgExt), nil, func(c call, o anyMessage) *C.cchar_t {
 		return propertyOf(c, o, key)
 	})
 }
 
-//export GetMessageId
 func GetMessageId(msgExt *C.CMessageExt) *C.cchar_t {
 	return readMessage("GetMessageId", unsafe.Pointer(msgExt), nil, idOf)
 }
 
-//export GetMessageDelayTimeLevel
 func GetMessageDelayTimeLevel(msgExt *C.CMessageExt) C.int {
 	// A CMessage has a delay level too, so this one answers for both kinds.
 	return readMessage("GetMessageDelayTimeLevel", unsafe.Pointer(msgExt), 1, delayLevelOf)
 }
 
-//export GetMessageQueueId
 func GetMessageQueueId(msgExt *C.CMessageExt) C.int {
 	return readStored("GetMessageQueueId", msgExt, "queue id", func(x *message.MessageExt) C.int {
 		return C.int(x.QueueID)
 	})
 }
 
-//export GetMessageReconsumeTimes
 func GetMessageReconsumeTimes(msgExt *C.CMessageExt) C.int {
 	return readStored("GetMessageReconsumeTimes", msgExt, "reconsume count", func(x *message.MessageExt) C.int {
 		return C.int(x.ReconsumeTimes)
 	})
 }
 
-//export GetMessageStoreSize
 func GetMessageStoreSize(msgExt *C.CMessageExt) C.int {
 	return readStored("GetMessageStoreSize", msgExt, "store size", func(x *message.MessageExt) C.int {
 		return C.int(x.StoreSize)
 	})
 }
 
-//export GetMessageBornTimestamp
 func GetMessageBornTimestamp(msgExt *C.CMessageExt) C.longlong {
 	return readStored("GetMessageBornTimestamp", msgExt, "born timestamp", func(x *message.MessageExt) C.longlong {
 		return C.longlong(x.BornTimestamp)
 	})
 }
 
-//export GetMessageStoreTimestamp
 func GetMessageStoreTimestamp(msgExt *C.CMessageExt) C.longlong {
 	return readStored("GetMessageStoreTimestamp", msgExt, "store timestamp", func(x *message.MessageExt) C.longlong {
 		return C.longlong(x.StoreTimestamp)
 	})
 }
 
-//export GetMessageQueueOffset
 func GetMessageQueueOffset(msgExt *C.CMessageExt) C.longlong {
 	return readStored("GetMessageQueueOffset", msgExt, "queue offset", func(x *message.MessageExt) C.longlong {
 		return C.longlong(x.QueueOffset)
 	})
 }
 
-//export GetMessageCommitLogOffset
 func GetMessageCommitLogOffset(msgExt *C.CMessageExt) C.longlong {
 	return readStored("GetMessageCommitLogOffset", msgExt, "commit log offset", func(x *message.MessageExt) C.longlong {
 		return C.longlong(x.CommitLogOffset)
 	})
 }
 
-//export GetMessagePreparedTransactionOffset
 func GetMessagePreparedTransactionOffset(msgExt *C.CMessageExt) C.longlong {
 	return readStored("GetMessagePreparedTransactionOffset", msgExt, "prepared transaction offset", func(x *message.MessageExt) C.longlong {
 		return C.longlong(x.PreparedTransactionOffset)
 	})
 }
 
-//export GetMessageStoreHost
 func GetMessageStoreHost(msg *C.CMessageExt) *C.cchar_t {
 	return readMessage("GetMessageStoreHost", unsafe.Pointer(msg), nil, func(_ call, o anyMessage) *C.cchar_t {
 		return hostOf(o, slotStoreHost, func(x *message.MessageExt) netip.AddrPort { return x.StoreHost })
 	})
 }
 
-//export GetMessageBornHost
 func GetMessageBornHost(msg *C.CMessageExt) *C.cchar_t {
 	return readMessage("GetMessageBornHost", unsafe.Pointer(msg), nil, func(_ call, o anyMessage) *C.cchar_t {
 		return hostOf(o, slotBornHost, func(x *message.MessageExt) netip.AddrPort { return x.BornHost })

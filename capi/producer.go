@@ -119,7 +119,6 @@ func createProducer(c call, groupID *C.cchar_t, kind producerKind, checker C.CLo
 
 // ---- life cycle ---------------------------------------------------------------
 
-//export CreateProducer
 func CreateProducer(groupId *C.cchar_t) *C.CProducer {
 	return guardValue("CreateProducer", nil, func(c call) *C.CProducer {
 		cp := createProducer(c, groupId, kindNormal, nil, 0)
@@ -130,7 +129,6 @@ func CreateProducer(groupId *C.cchar_t) *C.CProducer {
 	})
 }
 
-//export CreateOrderlyProducer
 func CreateOrderlyProducer(groupId *C.cchar_t) *C.CProducer {
 	return guardValue("CreateOrderlyProducer", nil, func(c call) *C.CProducer {
 		cp := createProducer(c, groupId, kindOrderly, nil, 0)
@@ -149,7 +147,6 @@ func CreateOrderlyProducer(groupId *C.cchar_t) *C.CProducer {
 // integer from its first instruction on. The other exports with a void*
 // parameter from the program do the same.
 //
-//export CreateTransactionProducer
 //go:nosplit
 func CreateTransactionProducer(groupId *C.cchar_t, callback C.CLocalTransactionCheckerCallback, userData unsafe.Pointer) *C.CProducer {
 	return createTransactionProducer(groupId, callback, uintptr(userData))
@@ -167,7 +164,6 @@ func createTransactionProducer(groupID *C.cchar_t, callback C.CLocalTransactionC
 	})
 }
 
-//export StartProducer
 func StartProducer(producer *C.CProducer) C.int {
 	return guard("StartProducer", C.PRODUCER_START_FAILED, func(c call) status {
 		cp, ok := producerArg(c, producer)
@@ -226,7 +222,6 @@ func (cp *cProducer) config(s producerSettings) (producer.Config, error) {
 	return cfg, err
 }
 
-//export ShutdownProducer
 func ShutdownProducer(producer *C.CProducer) C.int {
 	return guard("ShutdownProducer", C.PRODUCER_START_FAILED, func(c call) status {
 		cp, ok := producerArg(c, producer)
@@ -267,7 +262,6 @@ func (cp *cProducer) stop() {
 	cp.gate.closeAndWait()
 }
 
-//export DestroyProducer
 func DestroyProducer(producer *C.CProducer) C.int {
 	return guard("DestroyProducer", C.NULL_POINTER, func(c call) status {
 		cp, ok := producerArg(c, producer)
@@ -285,7 +279,6 @@ func DestroyProducer(producer *C.CProducer) C.int {
 	})
 }
 
-//export ShowProducerVersion
 func ShowProducerVersion(producer *C.CProducer) *C.cchar_t {
 	return guardValue("ShowProducerVersion", defaultVersion, func(c call) *C.cchar_t {
 		if producer == nil {
@@ -333,21 +326,18 @@ func withProducer(fn string, p *C.CProducer, f func(c call) status) C.int {
 	})
 }
 
-//export SetProducerNameServerAddress
 func SetProducerNameServerAddress(producer *C.CProducer, namesrv *C.cchar_t) C.int {
 	return setProducer("SetProducerNameServerAddress", producer, func(c call, s *producerSettings) status {
 		return setNameServerAddress(c, &s.clientSettings, namesrv, C.PRODUCER_START_FAILED)
 	})
 }
 
-//export SetProducerNameServerDomain
 func SetProducerNameServerDomain(producer *C.CProducer, domain *C.cchar_t) C.int {
 	return setProducer("SetProducerNameServerDomain", producer, func(c call, s *producerSettings) status {
 		return setNameServerDomain(c, &s.clientSettings, domain, C.PRODUCER_START_FAILED)
 	})
 }
 
-//export SetProducerGroupName
 func SetProducerGroupName(producer *C.CProducer, groupName *C.cchar_t) C.int {
 	return setProducer("SetProducerGroupName", producer, func(c call, s *producerSettings) status {
 		v, ok := cStringArg(c, "groupName", groupName)
@@ -359,7 +349,6 @@ func SetProducerGroupName(producer *C.CProducer, groupName *C.cchar_t) C.int {
 	})
 }
 
-//export SetProducerInstanceName
 func SetProducerInstanceName(producer *C.CProducer, instanceName *C.cchar_t) C.int {
 	return setProducer("SetProducerInstanceName", producer, func(c call, s *producerSettings) status {
 		v, ok := cStringArg(c, "instanceName", instanceName)
@@ -371,14 +360,12 @@ func SetProducerInstanceName(producer *C.CProducer, instanceName *C.cchar_t) C.i
 	})
 }
 
-//export SetProducerSessionCredentials
 func SetProducerSessionCredentials(producer *C.CProducer, accessKey, secretKey, onsChannel *C.cchar_t) C.int {
 	return setProducer("SetProducerSessionCredentials", producer, func(c call, s *producerSettings) status {
 		return setCredentials(c, &s.clientSettings, accessKey, secretKey, "onsChannel", onsChannel)
 	})
 }
 
-//export SetProducerLogPath
 func SetProducerLogPath(producer *C.CProducer, logPath *C.cchar_t) C.int {
 	return withProducer("SetProducerLogPath", producer, func(c call) status {
 		v, ok := cStringArg(c, "logPath", logPath)
@@ -390,7 +377,6 @@ func SetProducerLogPath(producer *C.CProducer, logPath *C.cchar_t) C.int {
 	})
 }
 
-//export SetProducerLogFileNumAndSize
 func SetProducerLogFileNumAndSize(producer *C.CProducer, fileNum C.int, fileSize C.long) C.int {
 	return withProducer("SetProducerLogFileNumAndSize", producer, func(c call) status {
 		size := int64(fileSize)
@@ -402,7 +388,6 @@ func SetProducerLogFileNumAndSize(producer *C.CProducer, fileNum C.int, fileSize
 	})
 }
 
-//export SetProducerLogLevel
 func SetProducerLogLevel(producer *C.CProducer, level C.CLogLevel) C.int {
 	return withProducer("SetProducerLogLevel", producer, func(c call) status {
 		// Values outside CLogLevel mean INFO, as upstream's switch does.
@@ -411,7 +396,6 @@ func SetProducerLogLevel(producer *C.CProducer, level C.CLogLevel) C.int {
 	})
 }
 
-//export SetProducerSendMsgTimeout
 func SetProducerSendMsgTimeout(producer *C.CProducer, timeout C.int) C.int {
 	return setProducer("SetProducerSendMsgTimeout", producer, func(c call, s *producerSettings) status {
 		if timeout <= 0 {
@@ -423,7 +407,6 @@ func SetProducerSendMsgTimeout(producer *C.CProducer, timeout C.int) C.int {
 	})
 }
 
-//export SetProducerCompressLevel
 func SetProducerCompressLevel(producer *C.CProducer, level C.int) C.int {
 	return setProducer("SetProducerCompressLevel", producer, func(c call, s *producerSettings) status {
 		if level < -1 || level > 9 {
@@ -437,8 +420,6 @@ func SetProducerCompressLevel(producer *C.CProducer, level C.int) C.int {
 
 // SetProducerCompressMsgBodyOverHowmuch is not declared in any header, but
 // upstream's library exports it and programs may have declared it themselves.
-//
-//export SetProducerCompressMsgBodyOverHowmuch
 func SetProducerCompressMsgBodyOverHowmuch(producer *C.CProducer, howmuch C.int) C.int {
 	return setProducer("SetProducerCompressMsgBodyOverHowmuch", producer, func(c call, s *producerSettings) status {
 		// Upstream compresses bodies of at least howmuch bytes; with 0 or less
@@ -448,7 +429,6 @@ func SetProducerCompressMsgBodyOverHowmuch(producer *C.CProducer, howmuch C.int)
 	})
 }
 
-//export SetProducerMaxMessageSize
 func SetProducerMaxMessageSize(producer *C.CProducer, size C.int) C.int {
 	return setProducer("SetProducerMaxMessageSize", producer, func(c call, s *producerSettings) status {
 		if size <= 0 {
@@ -460,7 +440,6 @@ func SetProducerMaxMessageSize(producer *C.CProducer, size C.int) C.int {
 	})
 }
 
-//export SetProducerMessageTrace
 func SetProducerMessageTrace(producer *C.CProducer, openTrace C.CTraceModel) C.int {
 	return setProducer("SetProducerMessageTrace", producer, func(c call, s *producerSettings) status {
 		s.trace = openTrace == C.OPEN
@@ -468,7 +447,6 @@ func SetProducerMessageTrace(producer *C.CProducer, openTrace C.CTraceModel) C.i
 	})
 }
 
-//export SetProducerSsl
 func SetProducerSsl(producer *C.CProducer, enableSsl C.int) C.int {
 	return setProducer("SetProducerSsl", producer, func(c call, s *producerSettings) status {
 		s.ssl = enableSsl != 0
@@ -476,7 +454,6 @@ func SetProducerSsl(producer *C.CProducer, enableSsl C.int) C.int {
 	})
 }
 
-//export SetProducerSslPropertyFile
 func SetProducerSslPropertyFile(producer *C.CProducer, sslPropertyFile *C.cchar_t) C.int {
 	return setProducer("SetProducerSslPropertyFile", producer, func(c call, s *producerSettings) status {
 		v, ok := cStringArg(c, "sslPropertyFile", sslPropertyFile)

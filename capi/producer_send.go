@@ -148,7 +148,6 @@ func sendQueued(s *C.rmq_sync_send) {
 	C.rmq_sync_done(s, rc, (*C.char)(unsafe.Pointer(unsafe.StringData(text))), C.size_t(len(text)))
 }
 
-//export SendBatchMessage
 func SendBatchMessage(producer *C.CProducer, batchMsg *C.CBatchMessage, result *C.CSendResult) C.int {
 	return guard("SendBatchMessage", C.PRODUCER_SEND_SYNC_FAILED, func(c call) status {
 		cp, ok := producerArg(c, producer)
@@ -175,7 +174,6 @@ func SendBatchMessage(producer *C.CProducer, batchMsg *C.CBatchMessage, result *
 	})
 }
 
-//export SendMessageOneway
 func SendMessageOneway(producer *C.CProducer, msg *C.CMessage) C.int {
 	return guard("SendMessageOneway", C.PRODUCER_SEND_ONEWAY_FAILED, func(c call) status {
 		cp, ok := producerArg(c, producer)
@@ -196,7 +194,6 @@ func SendMessageOneway(producer *C.CProducer, msg *C.CMessage) C.int {
 // The exports with a void* from the program are nosplit and convert it to an
 // integer at once; see CreateTransactionProducer.
 
-//export SendMessageOnewayOrderly
 //go:nosplit
 func SendMessageOnewayOrderly(producer *C.CProducer, msg *C.CMessage, selector C.QueueSelectorCallback, arg unsafe.Pointer) C.int {
 	return sendMessageOnewayOrderly(producer, msg, selector, uintptr(arg))
@@ -229,7 +226,6 @@ func selectorArg(c call, what string, f C.QueueSelectorCallback) bool {
 	return true
 }
 
-//export SendMessageOrderly
 //go:nosplit
 func SendMessageOrderly(producer *C.CProducer, msg *C.CMessage, callback C.QueueSelectorCallback, arg unsafe.Pointer, autoRetryTimes C.int, result *C.CSendResult) C.int {
 	return sendMessageOrderly(producer, msg, callback, uintptr(arg), autoRetryTimes, result)
@@ -260,7 +256,6 @@ func sendMessageOrderly(producer *C.CProducer, msg *C.CMessage, callback C.Queue
 	})
 }
 
-//export SendMessageOrderlyByShardingKey
 func SendMessageOrderlyByShardingKey(producer *C.CProducer, msg *C.CMessage, shardingKey *C.cchar_t, result *C.CSendResult) C.int {
 	return guard("SendMessageOrderlyByShardingKey", C.PRODUCER_SEND_ORDERLY_FAILED, func(c call) status {
 		cp, ok := producerArg(c, producer)
@@ -318,7 +313,6 @@ func callbacksArg(c call, ok, fail unsafe.Pointer) bool {
 	return true
 }
 
-//export SendMessageAsync
 func SendMessageAsync(producer *C.CProducer, msg *C.CMessage, cSendSuccessCallback C.CSendSuccessCallback, cSendExceptionCallback C.CSendExceptionCallback) C.int {
 	return guard("SendMessageAsync", C.PRODUCER_SEND_ASYNC_FAILED, func(c call) status {
 		cp, ok := producerArg(c, producer)
@@ -334,7 +328,6 @@ func SendMessageAsync(producer *C.CProducer, msg *C.CMessage, cSendSuccessCallba
 	})
 }
 
-//export SendAsync
 //go:nosplit
 func SendAsync(producer *C.CProducer, msg *C.CMessage, cSendSuccessCallback C.COnSendSuccessCallback, cSendExceptionCallback C.COnSendExceptionCallback, userData unsafe.Pointer) C.int {
 	return sendAsyncWithData(producer, msg, cSendSuccessCallback, cSendExceptionCallback, uintptr(userData))
@@ -357,7 +350,6 @@ func sendAsyncWithData(producer *C.CProducer, msg *C.CMessage, onOK C.COnSendSuc
 	})
 }
 
-//export SendMessageOrderlyAsync
 //go:nosplit
 func SendMessageOrderlyAsync(producer *C.CProducer, msg *C.CMessage, callback C.QueueSelectorCallback, arg unsafe.Pointer, cSendSuccessCallback C.CSendSuccessCallback, cSendExceptionCallback C.CSendExceptionCallback) C.int {
 	return sendMessageOrderlyAsync(producer, msg, callback, uintptr(arg), cSendSuccessCallback, cSendExceptionCallback)

@@ -19,7 +19,6 @@ import (
 // SendMessageTransaction is nosplit for its userData; see
 // CreateTransactionProducer.
 //
-//export SendMessageTransaction
 //go:nosplit
 func SendMessageTransaction(producer *C.CProducer, msg *C.CMessage, callback C.CLocalTransactionExecutorCallback, userData unsafe.Pointer, result *C.CSendResult) C.int {
 	return sendMessageTransaction(producer, msg, callback, uintptr(userData), result)

@@ -40,7 +40,6 @@ func pullArg(c call, p *C.CPullConsumer) (*cPullConsumer, bool) {
 	return arg[*cPullConsumer](c, "consumer", unsafe.Pointer(p))
 }
 
-//export CreatePullConsumer
 func CreatePullConsumer(groupId *C.cchar_t) *C.CPullConsumer {
 	return guardValue("CreatePullConsumer", nil, func(c call) *C.CPullConsumer {
 		group, ok := cStringArg(c, "groupId", groupId)
@@ -56,7 +55,6 @@ func CreatePullConsumer(groupId *C.cchar_t) *C.CPullConsumer {
 	})
 }
 
-//export StartPullConsumer
 func StartPullConsumer(consumer *C.CPullConsumer) C.int {
 	return guard("StartPullConsumer", C.PULLCONSUMER_START_FAILED, func(c call) status {
 		pc, ok := pullArg(c, consumer)
@@ -90,7 +88,6 @@ func (pc *cPullConsumer) start() error {
 	})
 }
 
-//export ShutdownPullConsumer
 func ShutdownPullConsumer(consumer *C.CPullConsumer) C.int {
 	return guard("ShutdownPullConsumer", C.PULLCONSUMER_START_FAILED, func(c call) status {
 		pc, ok := pullArg(c, consumer)
@@ -110,7 +107,6 @@ func (pc *cPullConsumer) stop() {
 	core.Shutdown()
 }
 
-//export DestroyPullConsumer
 func DestroyPullConsumer(consumer *C.CPullConsumer) C.int {
 	return guard("DestroyPullConsumer", C.NULL_POINTER, func(c call) status {
 		pc, ok := pullArg(c, consumer)
@@ -123,7 +119,6 @@ func DestroyPullConsumer(consumer *C.CPullConsumer) C.int {
 	})
 }
 
-//export ShowPullConsumerVersion
 func ShowPullConsumerVersion(consumer *C.CPullConsumer) *C.cchar_t {
 	return guardValue("ShowPullConsumerVersion", nil, func(c call) *C.cchar_t {
 		if _, ok := pullArg(c, consumer); !ok {
@@ -158,7 +153,6 @@ func withPull(fn string, p *C.CPullConsumer, f func(c call) status) C.int {
 	})
 }
 
-//export SetPullConsumerGroupID
 func SetPullConsumerGroupID(consumer *C.CPullConsumer, groupId *C.cchar_t) C.int {
 	return setPull("SetPullConsumerGroupID", consumer, func(c call, s *pullSettings) status {
 		v, ok := cStringArg(c, "groupId", groupId)
@@ -170,7 +164,6 @@ func SetPullConsumerGroupID(consumer *C.CPullConsumer, groupId *C.cchar_t) C.int
 	})
 }
 
-//export GetPullConsumerGroupID
 func GetPullConsumerGroupID(consumer *C.CPullConsumer) *C.cchar_t {
 	return guardValue("GetPullConsumerGroupID", nil, func(c call) *C.cchar_t {
 		pc, ok := pullArg(c, consumer)
@@ -187,45 +180,38 @@ func GetPullConsumerGroupID(consumer *C.CPullConsumer) *C.cchar_t {
 	})
 }
 
-//export SetPullConsumerNameServerAddress
 func SetPullConsumerNameServerAddress(consumer *C.CPullConsumer, namesrv *C.cchar_t) C.int {
 	return setPull("SetPullConsumerNameServerAddress", consumer, func(c call, s *pullSettings) status {
 		return setNameServerAddress(c, &s.clientSettings, namesrv, C.PULLCONSUMER_START_FAILED)
 	})
 }
 
-//export SetPullConsumerNameServerDomain
 func SetPullConsumerNameServerDomain(consumer *C.CPullConsumer, domain *C.cchar_t) C.int {
 	return setPull("SetPullConsumerNameServerDomain", consumer, func(c call, s *pullSettings) status {
 		return setNameServerDomain(c, &s.clientSettings, domain, C.PULLCONSUMER_START_FAILED)
 	})
 }
 
-//export SetPullConsumerSessionCredentials
 func SetPullConsumerSessionCredentials(consumer *C.CPullConsumer, accessKey, secretKey, channel *C.cchar_t) C.int {
 	return setPull("SetPullConsumerSessionCredentials", consumer, func(c call, s *pullSettings) status {
 		return setCredentials(c, &s.clientSettings, accessKey, secretKey, "channel", channel)
 	})
 }
 
-//export SetPullConsumerLogPath
 func SetPullConsumerLogPath(consumer *C.CPullConsumer, logPath *C.cchar_t) C.int {
 	return withPull("SetPullConsumerLogPath", consumer, func(c call) status { return setLogPath(c, logPath) })
 }
 
-//export SetPullConsumerLogFileNumAndSize
 func SetPullConsumerLogFileNumAndSize(consumer *C.CPullConsumer, fileNum C.int, fileSize C.long) C.int {
 	return withPull("SetPullConsumerLogFileNumAndSize", consumer, func(call) status {
 		return setLogFileNumAndSize(fileNum, fileSize)
 	})
 }
 
-//export SetPullConsumerLogLevel
 func SetPullConsumerLogLevel(consumer *C.CPullConsumer, level C.CLogLevel) C.int {
 	return withPull("SetPullConsumerLogLevel", consumer, func(call) status { return setLogLevel(level) })
 }
 
-//export SetPullConsumerSsl
 func SetPullConsumerSsl(consumer *C.CPullConsumer, enableSsl C.int) C.int {
 	return setPull("SetPullConsumerSsl", consumer, func(c call, s *pullSettings) status {
 		s.ssl = enableSsl != 0
@@ -233,7 +219,6 @@ func SetPullConsumerSsl(consumer *C.CPullConsumer, enableSsl C.int) C.int {
 	})
 }
 
-//export SetPullConsumerSslPropertyFile
 func SetPullConsumerSslPropertyFile(consumer *C.CPullConsumer, sslPropertyFile *C.cchar_t) C.int {
 	return setPull("SetPullConsumerSslPropertyFile", consumer, func(c call, s *pullSettings) status {
 		return setSslPropertyFile(c, &s.clientSettings, sslPropertyFile)
@@ -253,7 +238,6 @@ func (pc *cPullConsumer) running(c call) (*consumer.PullConsumer, bool) {
 	return pc.core, true
 }
 
-//export FetchSubscriptionMessageQueues
 func FetchSubscriptionMessageQueues(consumer *C.CPullConsumer, topic *C.cchar_t, mqs **C.CMessageQueue, size *C.int) C.int {
 	return guard("FetchSubscriptionMessageQueues", C.PULLCONSUMER_FETCH_MQ_FAILED, func(c call) status {
 		// The out-parameters say "nothing" whatever happens next, as upstream
@@ -297,7 +281,6 @@ func FetchSubscriptionMessageQueues(consumer *C.CPullConsumer, topic *C.cchar_t,
 	})
 }
 
-//export ReleaseSubscriptionMessageQueue
 func ReleaseSubscriptionMessageQueue(mqs *C.CMessageQueue) C.int {
 	return guard("ReleaseSubscriptionMessageQueue", C.NULL_POINTER, func(c call) status {
 		if mqs == nil {
@@ -312,8 +295,6 @@ func ReleaseSubscriptionMessageQueue(mqs *C.CMessageQueue) C.int {
 // Pull only converts mq and calls the real function: cgo cannot declare a
 // const parameter, so the header's const CMessageQueue* arrives through a
 // typedef of the const type.
-//
-//export Pull
 func Pull(consumer *C.CPullConsumer, mq *C.cmessagequeue_t, subExpression *C.cchar_t, offset C.longlong, maxNums C.int) C.CPullResult {
 	failed := C.CPullResult{pullStatus: C.E_BROKER_TIMEOUT}
 	return guardValue("Pull", failed, func(c call) C.CPullResult {
@@ -364,7 +345,6 @@ func Pull(consumer *C.CPullConsumer, mq *C.cmessagequeue_t, subExpression *C.cch
 	})
 }
 
-//export ReleasePullResult
 func ReleasePullResult(pullResult C.CPullResult) C.int {
 	return guard("ReleasePullResult", C.NULL_POINTER, func(c call) status {
 		if pullResult.pData == nil || pullResult.msgFoundList == nil || pullResult.size <= 0 {

@@ -66,7 +66,6 @@ func pushArg(c call, p *C.CPushConsumer) (*cPushConsumer, bool) {
 	return arg[*cPushConsumer](c, "consumer", unsafe.Pointer(p))
 }
 
-//export CreatePushConsumer
 func CreatePushConsumer(groupId *C.cchar_t) *C.CPushConsumer {
 	return guardValue("CreatePushConsumer", nil, func(c call) *C.CPushConsumer {
 		group, ok := cStringArg(c, "groupId", groupId)
@@ -84,7 +83,6 @@ func CreatePushConsumer(groupId *C.cchar_t) *C.CPushConsumer {
 	})
 }
 
-//export StartPushConsumer
 func StartPushConsumer(consumer *C.CPushConsumer) C.int {
 	return guard("StartPushConsumer", C.PUSHCONSUMER_START_FAILED, func(c call) status {
 		pc, ok := pushArg(c, consumer)
@@ -173,7 +171,6 @@ func (pc *cPushConsumer) newCore(s pushSettings, cl client.Config) (*consumer.Pu
 	return core, nil
 }
 
-//export ShutdownPushConsumer
 func ShutdownPushConsumer(consumer *C.CPushConsumer) C.int {
 	return guard("ShutdownPushConsumer", C.PUSHCONSUMER_START_FAILED, func(c call) status {
 		pc, ok := pushArg(c, consumer)
@@ -210,7 +207,6 @@ func (pc *cPushConsumer) stop() {
 	runningMu.Unlock()
 }
 
-//export DestroyPushConsumer
 func DestroyPushConsumer(consumer *C.CPushConsumer) C.int {
 	return guard("DestroyPushConsumer", C.NULL_POINTER, func(c call) status {
 		pc, ok := pushArg(c, consumer)
@@ -227,7 +223,6 @@ func DestroyPushConsumer(consumer *C.CPushConsumer) C.int {
 	})
 }
 
-//export ShowPushConsumerVersion
 func ShowPushConsumerVersion(consumer *C.CPushConsumer) *C.cchar_t {
 	return guardValue("ShowPushConsumerVersion", nil, func(c call) *C.cchar_t {
 		if _, ok := pushArg(c, consumer); !ok {
@@ -264,7 +259,6 @@ func withPush(fn string, p *C.CPushConsumer, f func(c call) status) C.int {
 	})
 }
 
-//export SetPushConsumerGroupID
 func SetPushConsumerGroupID(consumer *C.CPushConsumer, groupId *C.cchar_t) C.int {
 	return setPush("SetPushConsumerGroupID", consumer, func(c call, s *pushSettings) status {
 		v, ok := cStringArg(c, "groupId", groupId)
@@ -276,7 +270,6 @@ func SetPushConsumerGroupID(consumer *C.CPushConsumer, groupId *C.cchar_t) C.int
 	})
 }
 
-//export GetPushConsumerGroupID
 func GetPushConsumerGroupID(consumer *C.CPushConsumer) *C.cchar_t {
 	return guardValue("GetPushConsumerGroupID", nil, func(c call) *C.cchar_t {
 		pc, ok := pushArg(c, consumer)
@@ -293,21 +286,18 @@ func GetPushConsumerGroupID(consumer *C.CPushConsumer) *C.cchar_t {
 	})
 }
 
-//export SetPushConsumerNameServerAddress
 func SetPushConsumerNameServerAddress(consumer *C.CPushConsumer, namesrv *C.cchar_t) C.int {
 	return setPush("SetPushConsumerNameServerAddress", consumer, func(c call, s *pushSettings) status {
 		return setNameServerAddress(c, &s.clientSettings, namesrv, C.PUSHCONSUMER_START_FAILED)
 	})
 }
 
-//export SetPushConsumerNameServerDomain
 func SetPushConsumerNameServerDomain(consumer *C.CPushConsumer, domain *C.cchar_t) C.int {
 	return setPush("SetPushConsumerNameServerDomain", consumer, func(c call, s *pushSettings) status {
 		return setNameServerDomain(c, &s.clientSettings, domain, C.PUSHCONSUMER_START_FAILED)
 	})
 }
 
-//export Subscribe
 func Subscribe(consumer *C.CPushConsumer, topic, expression *C.cchar_t) C.int {
 	return setPush("Subscribe", consumer, func(c call, s *pushSettings) status {
 		t, ok := cStringArg(c, "topic", topic)
@@ -341,12 +331,10 @@ func registerCallback(fn string, p *C.CPushConsumer, cb C.MessageCallBack, order
 	})
 }
 
-//export RegisterMessageCallbackOrderly
 func RegisterMessageCallbackOrderly(consumer *C.CPushConsumer, pCallback C.MessageCallBack) C.int {
 	return registerCallback("RegisterMessageCallbackOrderly", consumer, pCallback, true)
 }
 
-//export RegisterMessageCallback
 func RegisterMessageCallback(consumer *C.CPushConsumer, pCallback C.MessageCallBack) C.int {
 	return registerCallback("RegisterMessageCallback", consumer, pCallback, false)
 }
@@ -366,17 +354,14 @@ func unregister(fn string, p *C.CPushConsumer, orderly bool) C.int {
 	})
 }
 
-//export UnregisterMessageCallbackOrderly
 func UnregisterMessageCallbackOrderly(consumer *C.CPushConsumer) C.int {
 	return unregister("UnregisterMessageCallbackOrderly", consumer, true)
 }
 
-//export UnregisterMessageCallback
 func UnregisterMessageCallback(consumer *C.CPushConsumer) C.int {
 	return unregister("UnregisterMessageCallback", consumer, false)
 }
 
-//export SetPushConsumerThreadCount
 func SetPushConsumerThreadCount(consumer *C.CPushConsumer, threadCount C.int) C.int {
 	return setPush("SetPushConsumerThreadCount", consumer, func(c call, s *pushSettings) status {
 		switch {
@@ -390,7 +375,6 @@ func SetPushConsumerThreadCount(consumer *C.CPushConsumer, threadCount C.int) C.
 	})
 }
 
-//export SetPushConsumerMessageBatchMaxSize
 func SetPushConsumerMessageBatchMaxSize(consumer *C.CPushConsumer, batchSize C.int) C.int {
 	return setPush("SetPushConsumerMessageBatchMaxSize", consumer, func(c call, s *pushSettings) status {
 		switch {
@@ -406,7 +390,6 @@ func SetPushConsumerMessageBatchMaxSize(consumer *C.CPushConsumer, batchSize C.i
 	})
 }
 
-//export SetPushConsumerInstanceName
 func SetPushConsumerInstanceName(consumer *C.CPushConsumer, instanceName *C.cchar_t) C.int {
 	return setPush("SetPushConsumerInstanceName", consumer, func(c call, s *pushSettings) status {
 		v, ok := cStringArg(c, "instanceName", instanceName)
@@ -418,31 +401,26 @@ func SetPushConsumerInstanceName(consumer *C.CPushConsumer, instanceName *C.ccha
 	})
 }
 
-//export SetPushConsumerSessionCredentials
 func SetPushConsumerSessionCredentials(consumer *C.CPushConsumer, accessKey, secretKey, channel *C.cchar_t) C.int {
 	return setPush("SetPushConsumerSessionCredentials", consumer, func(c call, s *pushSettings) status {
 		return setCredentials(c, &s.clientSettings, accessKey, secretKey, "channel", channel)
 	})
 }
 
-//export SetPushConsumerLogPath
 func SetPushConsumerLogPath(consumer *C.CPushConsumer, logPath *C.cchar_t) C.int {
 	return withPush("SetPushConsumerLogPath", consumer, func(c call) status { return setLogPath(c, logPath) })
 }
 
-//export SetPushConsumerLogFileNumAndSize
 func SetPushConsumerLogFileNumAndSize(consumer *C.CPushConsumer, fileNum C.int, fileSize C.long) C.int {
 	return withPush("SetPushConsumerLogFileNumAndSize", consumer, func(call) status {
 		return setLogFileNumAndSize(fileNum, fileSize)
 	})
 }
 
-//export SetPushConsumerLogLevel
 func SetPushConsumerLogLevel(consumer *C.CPushConsumer, level C.CLogLevel) C.int {
 	return withPush("SetPushConsumerLogLevel", consumer, func(call) status { return setLogLevel(level) })
 }
 
-//export SetPushConsumerMessageModel
 func SetPushConsumerMessageModel(consumer *C.CPushConsumer, messageModel C.CMessageModel) C.int {
 	return setPush("SetPushConsumerMessageModel", consumer, func(c call, s *pushSettings) status {
 		switch messageModel {
@@ -458,7 +436,6 @@ func SetPushConsumerMessageModel(consumer *C.CPushConsumer, messageModel C.CMess
 	})
 }
 
-//export SetPushConsumerMaxCacheMessageSize
 func SetPushConsumerMaxCacheMessageSize(consumer *C.CPushConsumer, maxCacheSize C.int) C.int {
 	return setPush("SetPushConsumerMaxCacheMessageSize", consumer, func(c call, s *pushSettings) status {
 		if maxCacheSize <= 0 {
@@ -472,7 +449,6 @@ func SetPushConsumerMaxCacheMessageSize(consumer *C.CPushConsumer, maxCacheSize 
 	})
 }
 
-//export SetPushConsumerMaxCacheMessageSizeInMb
 func SetPushConsumerMaxCacheMessageSizeInMb(consumer *C.CPushConsumer, maxCacheSizeInMb C.int) C.int {
 	return withPush("SetPushConsumerMaxCacheMessageSizeInMb", consumer, func(c call) status {
 		if maxCacheSizeInMb <= 0 {
@@ -484,7 +460,6 @@ func SetPushConsumerMaxCacheMessageSizeInMb(consumer *C.CPushConsumer, maxCacheS
 	})
 }
 
-//export SetPushConsumerMessageTrace
 func SetPushConsumerMessageTrace(consumer *C.CPushConsumer, openTrace C.CTraceModel) C.int {
 	return setPush("SetPushConsumerMessageTrace", consumer, func(c call, s *pushSettings) status {
 		s.trace = openTrace == C.OPEN
@@ -492,7 +467,6 @@ func SetPushConsumerMessageTrace(consumer *C.CPushConsumer, openTrace C.CTraceMo
 	})
 }
 
-//export SetPushConsumerSsl
 func SetPushConsumerSsl(consumer *C.CPushConsumer, enableSsl C.int) C.int {
 	return setPush("SetPushConsumerSsl", consumer, func(c call, s *pushSettings) status {
 		s.ssl = enableSsl != 0
@@ -500,7 +474,6 @@ func SetPushConsumerSsl(consumer *C.CPushConsumer, enableSsl C.int) C.int {
 	})
 }
 
-//export SetPushConsumerSslPropertyFile
 func SetPushConsumerSslPropertyFile(consumer *C.CPushConsumer, sslPropertyFile *C.cchar_t) C.int {
 	return setPush("SetPushConsumerSslPropertyFile", consumer, func(c call, s *pushSettings) status {
 		return setSslPropertyFile(c, &s.clientSettings, sslPropertyFile)

@@ -97,11 +97,11 @@ static int send_queued(int fd, CProducer *producer, CMessage *msg, CSendResult *
   return s.rc;
 }
 
-int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
+RMQ_EXPORT int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
   int fd = atomic_load(&q_fd), rc;
-  /* A forked child has no goroutine to serve the queue (and may inherit a
-     busy count from a parent thread caught mid-send): Go refuses its call. */
-  if (rmq_forked_child) return rmqInternalSendMessageSync(producer, msg, result);
+  /* A forked child cannot enter Go (forkguard.c), nor have its send served
+     by a goroutine. */
+  if (rmq_forked_child) return rmq_refuse_in_forked_child("SendMessageSync"), Not_Support;
   if (atomic_fetch_add(&q_busy, 1) == 0 || fd < 0)
     rc = rmqInternalSendMessageSync(producer, msg, result);
   else
@@ -120,11 +120,7 @@ void rmq_sync_done(rmq_sync_send *s, int rc, const char *err, size_t n) {
   (void)s, (void)rc, (void)err, (void)n;
 }
 
-/* Go exports only its own functions from a DLL; this one says so itself. */
-#if defined(_WIN32)
-__declspec(dllexport)
-#endif
-int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
+RMQ_EXPORT int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
   return rmqInternalSendMessageSync(producer, msg, result);
 }
 

@@ -42,3 +42,7 @@ type (
 	cchar          = C.cchar_t
 	cMessageHandle = C.CMessage
 )
+
+// testLatestErrorMessage calls the C function GetLatestErrorMessage, which
+// has no Go side (lasterror.c).
+func testLatestErrorMessage() *C.cchar_t { return C.GetLatestErrorMessage() }

@@ -16,7 +16,9 @@
  *  - fork(): a child forked after the library was loaded cannot use it: the
  *    runtime's threads do not survive the fork, and a send would wait for
  *    them forever. Every function (but GetLatestErrorMessage) therefore
- *    fails at once in such a child, with an error saying so. Fork before
+ *    fails at once in such a child, without entering the runtime, with an
+ *    error saying so: Not_Support, NULL, or -1 for the getters of numbers
+ *    (E_BROKER_TIMEOUT for Pull). Fork before
  *    loading the library (dlopen in the child), or exec in the child; both
  *    are tested (host_fork.c).
  *  - signals: the runtime leaves SIGINT and SIGTERM to the host. For SIGPIPE
@@ -86,7 +88,7 @@ typedef enum _CStatus_ {
   PULLCONSUMER_FETCH_MQ_FAILED = 31,      /**< fetching message queues failed */
   PULLCONSUMER_FETCH_MESSAGE_FAILED = 32, /**< reserved, not returned */
 
-  Not_Support = 500,                      /**< the operation is not supported */
+  Not_Support = 500,                      /**< not supported (every call in a forked child) */
   NOT_SUPPORT_NOW = -1                    /**< reserved, not returned */
 } CStatus;
 

@@ -3,7 +3,8 @@
 #
 #   bash scripts/test.sh
 #
-# Steps: install build dependencies, gofmt, go vet, go test -race (which also
+# Steps: install build dependencies, gofmt, the generated entry points
+# (scripts/gen_exports.py --check), go vet, go test -race (which also
 # runs the fuzz seed corpora), the allocation guards without -race, the
 # interop module's tests (when it exists), a
 # short fuzzing smoke run of every Fuzz target, the CMake build of
@@ -56,6 +57,10 @@ if [[ -n $unformatted ]]; then
   exit 1
 fi
 echo "all Go files formatted"
+
+section "generated C API entry points"
+python3 scripts/gen_exports.py --check
+echo "capi/exports.c and capi/exports.go are up to date"
 
 section "go vet ${go_packages[*]}"
 go vet "${go_packages[@]}"

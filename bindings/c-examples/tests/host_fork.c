@@ -20,6 +20,7 @@
  *      working after the child is gone.
  */
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,8 @@
 #include "rmq_test.h"
 
 #define CHILD_TIMEOUT_S 60
+#define BUSY_FORKS 20
+#define BUSY_SENDERS 2
 
 /* Creates a fresh producer, sends one message, destroys it; 0 on success. */
 static int use_library(const char* namesrv, const char* who) {
@@ -51,23 +54,46 @@ static int use_library(const char* namesrv, const char* who) {
   return rc == OK ? 0 : 1;
 }
 
-/* In a child forked after use: a new producer and a send through the
-   inherited one are refused at once, with an error that says why. 0 if so,
-   3 if a call got through. */
-static int refused_in_child(CProducer* inherited, CMessage* msg) {
+/* In a child forked after use: a new producer, a send through the inherited
+   one and a message setter are refused at once, with Not_Support (NULL for
+   the producer) and an error that says why. 0 if so, 3 if a call got
+   through; if verbose, prints what the child was told. */
+static int refused_in_child(CProducer* inherited, CMessage* msg, int verbose) {
   CSendResult r;
+  int rc;
   CProducer* p = p_CreateProducer("GID_host_fork_child");
   if (p != NULL || strstr(p_GetLatestErrorMessage(), "forked") == NULL) {
     fprintf(stderr, "child: CreateProducer: %p, \"%s\"\n", (void*)p, p_GetLatestErrorMessage());
     return 3;
   }
-  if (p_SendMessageSync(inherited, msg, &r) == OK || strstr(p_GetLatestErrorMessage(), "forked") == NULL) {
-    fprintf(stderr, "child: SendMessageSync: \"%s\"\n", p_GetLatestErrorMessage());
+  if ((rc = p_SetMessageBody(msg, "child")) != Not_Support || strstr(p_GetLatestErrorMessage(), "SetMessageBody") == NULL) {
+    fprintf(stderr, "child: SetMessageBody: %d, \"%s\"\n", rc, p_GetLatestErrorMessage());
     return 3;
   }
-  printf("   the child was told: %s\n", p_GetLatestErrorMessage());
-  fflush(stdout);
+  if ((rc = p_SendMessageSync(inherited, msg, &r)) != Not_Support || strstr(p_GetLatestErrorMessage(), "forked") == NULL) {
+    fprintf(stderr, "child: SendMessageSync: %d, \"%s\"\n", rc, p_GetLatestErrorMessage());
+    return 3;
+  }
+  if (verbose) {
+    printf("   the child was told: %s\n", p_GetLatestErrorMessage());
+    fflush(stdout);
+  }
   return 0;
+}
+
+/* Parent threads that keep sending while children are forked. */
+static volatile int busy_stop;
+static CProducer* busy_producer;
+
+static void* busy_sender(void* arg) {
+  CMessage* msg = p_CreateMessage("T_host_fork_busy");
+  CSendResult r;
+  long* failures = (long*)arg;
+  p_SetMessageBody(msg, "busy");
+  while (!busy_stop)
+    if (p_SendMessageSync(busy_producer, msg, &r) != OK) (*failures)++;
+  p_DestroyMessage(msg);
+  return NULL;
 }
 
 /* Waits for child up to timeout_s: its exit status, -SIG if a signal ended
@@ -152,14 +178,42 @@ int main(int argc, char** argv) {
   printf("b. fork after use, exec in the child: %s (%lld ms)\n", outcome(rc), ms);
   CHECK(rc == 0, "an exec'ed child %s", outcome(rc));
 
-  /* c. Fork after use, call the inherited library in the child. */
+  /* c. Fork after use, call the inherited library in the child; then again
+     and again, while parent threads send. */
   fflush(stdout);
   child = fork();
-  if (child == 0) _exit(refused_in_child(parent_producer, parent_msg));
+  if (child == 0) _exit(refused_in_child(parent_producer, parent_msg, 1));
   rc = reap(child, CHILD_TIMEOUT_S, &ms);
   printf("c. fork after use, call the library in the child (not supported): %s (%lld ms)\n",
          rc == 0 ? "every call refused with an error" : outcome(rc), ms);
   CHECK(rc == 0, "a forked child calling the library %s", rc == 3 ? "got no error" : outcome(rc));
+  {
+    pthread_t senders[BUSY_SENDERS];
+    long send_failures[BUSY_SENDERS] = {0};
+    long long worst = 0;
+    int i, refused = 0;
+    busy_producer = parent_producer;
+    for (i = 0; i < BUSY_SENDERS; i++) pthread_create(&senders[i], NULL, busy_sender, &send_failures[i]);
+    for (i = 0; i < BUSY_FORKS; i++) {
+      fflush(stdout);
+      child = fork();
+      if (child == 0) _exit(refused_in_child(parent_producer, parent_msg, 0));
+      rc = reap(child, CHILD_TIMEOUT_S, &ms);
+      if (ms > worst) worst = ms;
+      if (rc != 0) {
+        CHECK(rc == 0, "child %d forked while the parent sends %s", i + 1, rc == 3 ? "got no error" : outcome(rc));
+        break;
+      }
+      refused++;
+    }
+    busy_stop = 1;
+    for (i = 0; i < BUSY_SENDERS; i++) {
+      pthread_join(senders[i], NULL);
+      CHECK(send_failures[i] == 0, "the parent's sender %d failed %ld sends while children were forked", i, send_failures[i]);
+    }
+    printf("   %d of %d children forked while %d parent threads sent were refused (slowest %lld ms)\n", refused,
+           BUSY_FORKS, BUSY_SENDERS, worst);
+  }
 
   CHECK(use_library(namesrv, "parent after its children") == 0, "a new producer of the parent after the forks");
   CHECK(p_SendMessageSync(parent_producer, parent_msg, &r) == OK, "the parent's producer after the forks: %s",

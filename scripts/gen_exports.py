@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Writes the C API's entry points: capi/exports.c and capi/exports.go.
+
+Every function of the public headers is a C function in capi/exports.c,
+whose first act is a check that needs no Go: in a process forked after the
+library was loaded, the Go runtime's threads are gone, and entering Go at
+all can wait forever (for a P held by a thread that no longer exists), so
+the call is refused there, in C, with an error. Otherwise it calls the Go
+implementation, the function of the same name in capi/*.go, through an
+export named rmqInternal<Name> that capi/exports.go declares.
+
+Each C definition repeats its header's prototype, and a static assertion
+checks that the Go export's prototype (which cgo writes from the Go
+signature) is the same function type: a wrong parameter or result type in
+Go fails the build.
+
+Functions that capi defines in C by hand (SendMessageSync, in syncqueue.c;
+GetLatestErrorMessage, in lasterror.c) are left alone.
+
+  gen_exports.py          write both files
+  gen_exports.py --check  fail if either file is not what this would write
+
+Standard library only; runs with the system's python3.
+"""
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import header_symbols  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CAPI = os.path.join(ROOT, "capi")
+INCLUDE = os.path.join(ROOT, "include")
+OUT_C = os.path.join(CAPI, "exports.c")
+OUT_GO = os.path.join(CAPI, "exports.go")
+PREFIX = "rmqInternal"
+
+# Exported by the C++ library without a declaration in any header
+# (header_symbols.UNDECLARED_UPSTREAM); its prototype is written here.
+UNDECLARED = {
+    "SetProducerCompressMsgBodyOverHowmuch": ("int", "CProducer* producer, int howmuch"),
+}
+
+HEADER_DECL = re.compile(r"^(?:\w+\s+)*?" + header_symbols.API_MACRO + r"\s+(.*?)\b([A-Za-z_]\w*)\s*\((.*)\)$")
+GO_FUNC = re.compile(r"^func ([A-Z]\w*)\((.*)\) (.+?) \{$", re.M)
+
+
+def header_prototypes():
+    """Returns {name: (result type, parameter list)} of every declared function."""
+    protos = {}
+    for name in sorted(os.listdir(INCLUDE)):
+        if not name.endswith(".h"):
+            continue
+        with open(os.path.join(INCLUDE, name), encoding="utf-8") as f:
+            text = header_symbols.strip_noise(f.read())
+        for stmt in header_symbols.top_level_statements(text):
+            stmt = stmt.lstrip("} ")
+            m = HEADER_DECL.match(stmt)
+            if m and not stmt.startswith("typedef"):
+                protos[m.group(2)] = (m.group(1).strip(), m.group(3).strip())
+    protos.update(UNDECLARED)
+    return protos
+
+
+def param_names(params):
+    """The names in a C parameter list ("" and "void" have none)."""
+    if params in ("", "void"):
+        return []
+    names = []
+    for p in params.split(","):
+        m = re.search(r"([A-Za-z_]\w*)\s*$", p)
+        if not m or m.group(1) in ("char", "int", "void", "long", "const"):
+            sys.exit("gen_exports.py: unnamed parameter in (%s)" % params)
+        names.append(m.group(1))
+    return names
+
+
+GO_SIGNATURES = {}
+
+
+def go_functions():
+    """Returns the names of capi's exported-case functions, from the non-test,
+    non-generated Go files, and records their signatures in GO_SIGNATURES."""
+    funcs = set()
+    for name in sorted(os.listdir(CAPI)):
+        if not name.endswith(".go") or name.endswith("_test.go") or name == os.path.basename(OUT_GO):
+            continue
+        with open(os.path.join(CAPI, name), encoding="utf-8") as f:
+            text = f.read()
+        for m in GO_FUNC.finditer(text):
+            funcs.add(m.group(1))
+            GO_SIGNATURES[m.group(1)] = (m.group(2), m.group(3))
+    return funcs
+
+
+def hand_written_in_c():
+    """Public functions defined by capi's own C files."""
+    names = set()
+    for name in sorted(os.listdir(CAPI)):
+        if name.endswith(".c") and name != os.path.basename(OUT_C):
+            with open(os.path.join(CAPI, name), encoding="utf-8") as f:
+                names.update(re.findall(r"^[A-Za-z_][\w \t*]*?\b([A-Z]\w*)\s*\([^;]*\)\s*\{", f.read(), re.M))
+    return names
+
+
+def refusal(result, name):
+    """The C expression a refused call returns."""
+    if result.endswith("*"):
+        return "NULL"
+    if result == "CPullResult":
+        return "rmq_refused_pull()"
+    if result == "long long":
+        return "-1"
+    if result == "int":
+        return "-1" if name.startswith("Get") else "Not_Support"
+    sys.exit("gen_exports.py: no refusal value for a %s result (%s)" % (result, name))
+
+
+def render():
+    protos = header_prototypes()
+    go = go_functions()
+    skip = hand_written_in_c()
+    names = [n for n in sorted(protos) if n not in skip]
+    missing = [n for n in names if n not in go]
+    if missing:
+        sys.exit("gen_exports.py: declared, but no Go function in capi: " + ", ".join(missing))
+
+    c = [
+        "/* Code generated by scripts/gen_exports.py from the public headers; DO NOT EDIT. */",
+        "",
+        "/*",
+        " * The library's public functions: each refuses at once in a forked child",
+        " * (forkguard.c), where entering Go could wait forever, and otherwise calls",
+        " * its Go implementation. See scripts/gen_exports.py.",
+        " */",
+        "",
+        '#include "capi.h"',
+        "",
+        "#include <stddef.h>",
+        "",
+        '#include "_cgo_export.h"',
+        "",
+        "/* The Go export must have the public prototype, to the last const. */",
+        "#define RMQ_SAME_TYPE(pub, go) \\",
+        "  _Static_assert(__builtin_types_compatible_p(__typeof__(&pub), __typeof__(&go)), \\",
+        '                 #go " does not have the prototype of " #pub)',
+        "",
+    ]
+    g = [
+        "// Code generated by scripts/gen_exports.py from the public headers; DO NOT EDIT.",
+        "",
+        "package main",
+        "",
+        "// The Go side of exports.c: one export per public function, named",
+        "// rmqInternal<Name>, that calls the implementation <Name>. Each is",
+        "// nosplit, so that a void* argument holding a small integer is never in a",
+        "// pointer slot when a stack grows (see CreateTransactionProducer).",
+        "",
+        "/*",
+        '#include "capi.h"',
+        "*/",
+        'import "C"',
+    ]
+    if any("unsafe." in go_signature(n)[0] for n in names):
+        g += ["", 'import "unsafe"']
+    for n in names:
+        result, params = protos[n]
+        args = ", ".join(param_names(params))
+        internal = PREFIX + n
+        c += [
+            "RMQ_EXPORT %s %s(%s) {" % (result, n, params or "void"),
+            "  if (rmq_forked_child) return rmq_refuse_in_forked_child(\"%s\"), %s;" % (n, refusal(result, n)),
+            "  return %s(%s);" % (internal, args),
+            "}",
+            "RMQ_SAME_TYPE(%s, %s);" % (n, internal),
+            "",
+        ]
+        goparams, goresult = go_signature(n)
+        goargs = ", ".join(go_param_names(goparams))
+        g += [
+            "",
+            "//export %s" % internal,
+            "//go:nosplit",
+            "func %s(%s) %s {" % (internal, goparams, goresult),
+            "\treturn %s(%s)" % (n, goargs),
+            "}",
+        ]
+    return "\n".join(c), "\n".join(g) + "\n"
+
+
+def go_signature(name):
+    """The parameter list and result of capi's Go function name."""
+    return GO_SIGNATURES[name]
+
+
+def go_param_names(params):
+    """The names in a Go parameter list such as "a, b *C.char, n C.int"."""
+    names = []
+    for p in params.split(","):
+        p = p.strip()
+        if p:
+            names.append(p.split()[0])
+    return names
+
+
+def main():
+    check = sys.argv[1:] == ["--check"]
+    if sys.argv[1:] not in ([], ["--check"]):
+        sys.exit(__doc__)
+    c_text, go_text = render()
+    stale = []
+    for path, text in ((OUT_C, c_text), (OUT_GO, go_text)):
+        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        if old == text:
+            continue
+        if check:
+            stale.append(os.path.relpath(path, ROOT))
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+    if stale:
+        sys.exit("out of date (run scripts/gen_exports.py): " + ", ".join(stale))
+
+
+if __name__ == "__main__":
+    main()
