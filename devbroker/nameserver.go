@@ -307,8 +307,12 @@ func decodeRegisterBody(body []byte, compressed bool) ([]registeredTopic, error)
 		if l < 0 || l > 1<<20 {
 			return nil, fmt.Errorf("bad length %d", l)
 		}
-		b := make([]byte, l)
-		_, err := io.ReadFull(zr, b)
+		// Read what is there, up to l, instead of allocating l bytes on the
+		// length field's word.
+		b, err := io.ReadAll(io.LimitReader(zr, int64(l)))
+		if err == nil && len(b) < int(l) {
+			err = io.ErrUnexpectedEOF
+		}
 		return b, err
 	}
 	if _, err := chunk(); err != nil {
