@@ -77,21 +77,17 @@ def param_names(params):
     return names
 
 
-GO_SIGNATURES = {}
-
-
 def go_functions():
-    """Returns the names of capi's exported-case functions, from the non-test,
-    non-generated Go files, and records their signatures in GO_SIGNATURES."""
-    funcs = set()
+    """Returns {name: (parameter list, result)} of capi's exported-case
+    functions, from the non-test, non-generated Go files."""
+    funcs = {}
     for name in sorted(os.listdir(CAPI)):
         if not name.endswith(".go") or name.endswith("_test.go") or name == os.path.basename(OUT_GO):
             continue
         with open(os.path.join(CAPI, name), encoding="utf-8") as f:
             text = f.read()
         for m in GO_FUNC.finditer(text):
-            funcs.add(m.group(1))
-            GO_SIGNATURES[m.group(1)] = (m.group(2), m.group(3))
+            funcs[m.group(1)] = (m.group(2), m.group(3))
     return funcs
 
 
@@ -163,7 +159,7 @@ def render():
         "*/",
         'import "C"',
     ]
-    if any("unsafe." in go_signature(n)[0] for n in names):
+    if any("unsafe." in go[n][0] for n in names):
         g += ["", 'import "unsafe"']
     for n in names:
         result, params = protos[n]
@@ -177,7 +173,7 @@ def render():
             "RMQ_SAME_TYPE(%s, %s);" % (n, internal),
             "",
         ]
-        goparams, goresult = go_signature(n)
+        goparams, goresult = go[n]
         goargs = ", ".join(go_param_names(goparams))
         g += [
             "",
@@ -188,11 +184,6 @@ def render():
             "}",
         ]
     return "\n".join(c), "\n".join(g) + "\n"
-
-
-def go_signature(name):
-    """The parameter list and result of capi's Go function name."""
-    return GO_SIGNATURES[name]
 
 
 def go_param_names(params):
