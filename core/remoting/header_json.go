@@ -104,17 +104,15 @@ func scanJSONHeader(b []byte, h *header) error {
 	if r.consume('}') {
 		return r.end()
 	}
-	for {
+	for more := true; more; {
 		r.space()
 		key, err := r.rawString()
 		if err != nil {
 			return err
 		}
-		r.space()
-		if !r.consume(':') {
+		if !r.colon() {
 			return errJSONHeader
 		}
-		r.space()
 		switch string(key) {
 		case "code":
 			h.code, err = r.int32Value()
@@ -143,15 +141,11 @@ func scanJSONHeader(b []byte, h *header) error {
 		if err != nil {
 			return err
 		}
-		r.space()
-		if r.consume(',') {
-			continue
+		if more, err = r.nextMember(); err != nil {
+			return err
 		}
-		if r.consume('}') {
-			return r.end()
-		}
-		return errJSONHeader
 	}
+	return r.end()
 }
 
 // decodeJSONHeader decodes a whole JSON header into c.
@@ -203,17 +197,15 @@ func (h *header) eachJSONExt(fn func(key, value []byte)) error {
 	if r.consume('}') {
 		return nil
 	}
-	for {
+	for more := true; more; {
 		r.space()
 		k, err := r.rawString()
 		if err != nil {
 			return err
 		}
-		r.space()
-		if !r.consume(':') {
+		if !r.colon() {
 			return errJSONHeader
 		}
-		r.space()
 		switch c := r.peek(); {
 		case c == '{' || c == '[':
 			err = r.skip(1)
@@ -232,15 +224,11 @@ func (h *header) eachJSONExt(fn func(key, value []byte)) error {
 		if err != nil {
 			return err
 		}
-		r.space()
-		if r.consume(',') {
-			continue
+		if more, err = r.nextMember(); err != nil {
+			return err
 		}
-		if r.consume('}') {
-			return nil
-		}
-		return errJSONHeader
 	}
+	return nil
 }
 
 func (r *jsonReader) end() error {
@@ -260,6 +248,27 @@ func (r *jsonReader) space() {
 			return
 		}
 	}
+}
+
+// colon passes the ':' between a member's key and its value, and the space around it.
+func (r *jsonReader) colon() bool {
+	r.space()
+	ok := r.consume(':')
+	r.space()
+	return ok
+}
+
+// nextMember passes what follows an object member: a ',' (another member comes, true) or
+// the '}' that closes the object (false).
+func (r *jsonReader) nextMember() (bool, error) {
+	r.space()
+	if r.consume(',') {
+		return true, nil
+	}
+	if r.consume('}') {
+		return false, nil
+	}
+	return false, errJSONHeader
 }
 
 func (r *jsonReader) consume(c byte) bool {
@@ -558,17 +567,15 @@ func (r *jsonReader) extFields() (map[string]string, error) {
 	if r.consume('}') {
 		return map[string]string{}, nil
 	}
-	for {
+	for more := true; more; {
 		r.space()
 		k, err := r.str()
 		if err != nil {
 			return nil, err
 		}
-		r.space()
-		if !r.consume(':') {
+		if !r.colon() {
 			return nil, errJSONHeader
 		}
-		r.space()
 		if c := r.peek(); c == '{' || c == '[' {
 			if err := r.skip(1); err != nil {
 				return nil, err
@@ -582,21 +589,17 @@ func (r *jsonReader) extFields() (map[string]string, error) {
 				*pp = append(*pp, k, v)
 			}
 		}
-		r.space()
-		if r.consume(',') {
-			continue
+		if more, err = r.nextMember(); err != nil {
+			return nil, err
 		}
-		if r.consume('}') {
-			kv := *pp
-			m := make(map[string]string, len(kv)/2)
-			for i := 0; i < len(kv); i += 2 {
-				m[kv[i]] = kv[i+1]
-			}
-			clear(kv)
-			return m, nil
-		}
-		return nil, errJSONHeader
 	}
+	kv := *pp
+	m := make(map[string]string, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	clear(kv)
+	return m, nil
 }
 
 var pairPool = sync.Pool{New: func() any { s := make([]string, 0, 32); return &s }}
