@@ -94,6 +94,21 @@ func (g *consumerGroup) setGroup(v string) {
 	}
 }
 
+// groupID is Get*ConsumerGroupID's answer: the group as a C string that the
+// consumer owns, or NULL once it is destroyed.
+func groupID[S any, P interface {
+	*S
+	groupCString() *C.cchar_t
+}](c call, o *object[S]) *C.cchar_t {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.state == stateDestroyed {
+		c.errorf("consumer %p is not valid: already destroyed", o.handle)
+		return nil
+	}
+	return P(&o.set).groupCString()
+}
+
 func (g *consumerGroup) groupCString() *C.cchar_t {
 	if g.groupC == nil {
 		g.groupC = newCString(g.group)
@@ -159,6 +174,15 @@ func setCredentials(c call, s *clientSettings, accessKey, secretKey *C.cchar_t, 
 	}
 	// Empty keys turn signing off again.
 	s.creds = acl.Credentials{AccessKey: ak, SecretKey: sk, Channel: ch}
+	return C.OK
+}
+
+func setInstanceName(c call, s *clientSettings, name *C.cchar_t) status {
+	v, ok := cStringArg(c, "instanceName", name)
+	if !ok {
+		return C.NULL_POINTER
+	}
+	s.instance = v
 	return C.OK
 }
 

@@ -31,12 +31,6 @@ import (
 //
 // Upstream never clears the message on success; exports do not either.
 
-// setLastError records a formatted message as the calling thread's last
-// error. Exports use call.errorf instead, which adds the standard prefix.
-func setLastError(format string, args ...any) {
-	C.rmq_set_last_error_go(fmt.Sprintf(format, args...))
-}
-
 // clearLastError forgets the calling thread's last error.
 func clearLastError() { C.rmq_clear_last_error() }
 

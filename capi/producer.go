@@ -351,12 +351,7 @@ func SetProducerGroupName(producer *C.CProducer, groupName *C.cchar_t) C.int {
 
 func SetProducerInstanceName(producer *C.CProducer, instanceName *C.cchar_t) C.int {
 	return setProducer("SetProducerInstanceName", producer, func(c call, s *producerSettings) status {
-		v, ok := cStringArg(c, "instanceName", instanceName)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		s.instance = v
-		return C.OK
+		return setInstanceName(c, &s.clientSettings, instanceName)
 	})
 }
 
@@ -368,31 +363,19 @@ func SetProducerSessionCredentials(producer *C.CProducer, accessKey, secretKey, 
 
 func SetProducerLogPath(producer *C.CProducer, logPath *C.cchar_t) C.int {
 	return withProducer("SetProducerLogPath", producer, func(c call) status {
-		v, ok := cStringArg(c, "logPath", logPath)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		log.SetPath(v)
-		return C.OK
+		return setLogPath(c, logPath)
 	})
 }
 
 func SetProducerLogFileNumAndSize(producer *C.CProducer, fileNum C.int, fileSize C.long) C.int {
 	return withProducer("SetProducerLogFileNumAndSize", producer, func(c call) status {
-		size := int64(fileSize)
-		if size > math.MaxInt32 {
-			size = math.MaxInt32 // MB: more than any disk; int on 32-bit systems
-		}
-		log.SetFileNumAndSize(int(fileNum), int(size))
-		return C.OK
+		return setLogFileNumAndSize(fileNum, fileSize)
 	})
 }
 
 func SetProducerLogLevel(producer *C.CProducer, level C.CLogLevel) C.int {
 	return withProducer("SetProducerLogLevel", producer, func(c call) status {
-		// Values outside CLogLevel mean INFO, as upstream's switch does.
-		log.SetLevel(log.Level(level))
-		return C.OK
+		return setLogLevel(level)
 	})
 }
 
@@ -456,11 +439,6 @@ func SetProducerSsl(producer *C.CProducer, enableSsl C.int) C.int {
 
 func SetProducerSslPropertyFile(producer *C.CProducer, sslPropertyFile *C.cchar_t) C.int {
 	return setProducer("SetProducerSslPropertyFile", producer, func(c call, s *producerSettings) status {
-		v, ok := cStringArg(c, "sslPropertyFile", sslPropertyFile)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		s.sslFile = v
-		return C.OK
+		return setSslPropertyFile(c, &s.clientSettings, sslPropertyFile)
 	})
 }

@@ -170,13 +170,7 @@ func GetPullConsumerGroupID(consumer *C.CPullConsumer) *C.cchar_t {
 		if !ok {
 			return nil
 		}
-		pc.mu.Lock()
-		defer pc.mu.Unlock()
-		if pc.state == stateDestroyed {
-			c.errorf("consumer %p is not valid: already destroyed", consumer)
-			return nil
-		}
-		return pc.set.groupCString()
+		return groupID(c, &pc.object)
 	})
 }
 

@@ -276,13 +276,7 @@ func GetPushConsumerGroupID(consumer *C.CPushConsumer) *C.cchar_t {
 		if !ok {
 			return nil
 		}
-		pc.mu.Lock()
-		defer pc.mu.Unlock()
-		if pc.state == stateDestroyed {
-			c.errorf("consumer %p is not valid: already destroyed", consumer)
-			return nil
-		}
-		return pc.set.groupCString()
+		return groupID(c, &pc.object)
 	})
 }
 
@@ -392,12 +386,7 @@ func SetPushConsumerMessageBatchMaxSize(consumer *C.CPushConsumer, batchSize C.i
 
 func SetPushConsumerInstanceName(consumer *C.CPushConsumer, instanceName *C.cchar_t) C.int {
 	return setPush("SetPushConsumerInstanceName", consumer, func(c call, s *pushSettings) status {
-		v, ok := cStringArg(c, "instanceName", instanceName)
-		if !ok {
-			return C.NULL_POINTER
-		}
-		s.instance = v
-		return C.OK
+		return setInstanceName(c, &s.clientSettings, instanceName)
 	})
 }
 

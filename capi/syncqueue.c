@@ -97,11 +97,8 @@ static int send_queued(int fd, CProducer *producer, CMessage *msg, CSendResult *
   return s.rc;
 }
 
-RMQ_EXPORT int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
+static int send_sync(CProducer *producer, CMessage *msg, CSendResult *result) {
   int fd = atomic_load(&q_fd), rc;
-  /* A forked child cannot enter Go (forkguard.c), nor have its send served
-     by a goroutine. */
-  if (rmq_forked_child) return rmq_refuse_in_forked_child("SendMessageSync"), Not_Support;
   if (atomic_fetch_add(&q_busy, 1) == 0 || fd < 0)
     rc = rmqInternalSendMessageSync(producer, msg, result);
   else
@@ -120,8 +117,15 @@ void rmq_sync_done(rmq_sync_send *s, int rc, const char *err, size_t n) {
   (void)s, (void)rc, (void)err, (void)n;
 }
 
-RMQ_EXPORT int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
+static int send_sync(CProducer *producer, CMessage *msg, CSendResult *result) {
   return rmqInternalSendMessageSync(producer, msg, result);
 }
 
 #endif
+
+RMQ_EXPORT int SendMessageSync(CProducer *producer, CMessage *msg, CSendResult *result) {
+  /* A forked child cannot enter Go (forkguard.c), nor have its send served
+     by a goroutine. */
+  if (rmq_forked_child) return rmq_refuse_in_forked_child("SendMessageSync"), Not_Support;
+  return send_sync(producer, msg, result);
+}

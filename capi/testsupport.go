@@ -9,7 +9,10 @@ package main
 */
 import "C"
 
-import "unsafe"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // testCString returns a malloc'ed copy of s; free it with testFree.
 func testCString(s string) *C.cchar_t { return (*C.cchar_t)(C.CString(s)) }
@@ -46,3 +49,12 @@ type (
 // testLatestErrorMessage calls the C function GetLatestErrorMessage, which
 // has no Go side (lasterror.c).
 func testLatestErrorMessage() *C.cchar_t { return C.GetLatestErrorMessage() }
+
+// setLastError records a formatted message as the calling thread's last
+// error, as the exports' call.errorf does without its prefix.
+func setLastError(format string, args ...any) {
+	text := fmt.Sprintf(format, args...)
+	cs := C.CString(text)
+	defer C.free(unsafe.Pointer(cs))
+	C.rmq_set_last_error(cs, C.size_t(len(text)))
+}
