@@ -18,7 +18,9 @@ import (
 // the send is not accepted: nil cb, an illegal message, or the producer not running.
 //
 // Failed attempts are retried up to RetryTimesAsync times on another broker, within
-// SendTimeout, by the rules of SendSync; as there, a non-nil result given together with an
+// SendTimeout, by the rules of SendSync, but without its pause before going back to a
+// broker that answered SYSTEM_BUSY (a retry is never delayed, as in Java's async sends,
+// so no pool goroutine waits); as there, a non-nil result given together with an
 // error means the message was stored without SEND_OK. ctx bounds what SendAsync itself
 // does (route lookup, connecting) and the send's deadline; retries are not cancelled by
 // it. msg (its Body included) must not be modified until cb has run.

@@ -144,7 +144,7 @@ func (p *Producer) Shutdown() error {
 	}
 	drained = p.inflight.wait(deadline) && drained
 	drained = p.pool.close(deadline) && drained
-	drained = loops && drained
+	drained = (loops || waitGroupUntil(&p.wg, deadline)) && drained
 	if p.tracer != nil {
 		p.tracer.Shutdown() // after the callbacks, which record their sends
 	}

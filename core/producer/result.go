@@ -129,9 +129,11 @@ func parseSendResponse(resp *remoting.Response, topic, brokerName, msgID string)
 			r.TraceOn = string(v) != "false"
 		}
 	})
-	q, ok1 := parseDecimal(queueID)
-	o, ok2 := parseDecimal(offset)
-	if err != nil || !ok1 || !ok2 || q != int64(int32(q)) {
+	// string(...) does not allocate here: ParseInt keeps its argument only on failure, as
+	// a copy.
+	q, err1 := strconv.ParseInt(string(queueID), 10, 32)
+	o, err2 := strconv.ParseInt(string(offset), 10, 64)
+	if err != nil || err1 != nil || err2 != nil {
 		// Java fails these @CFNotNull fields the same way; the message may well be stored,
 		// so this is not retried.
 		return nil, fmt.Errorf("%w from broker %s: queueId %q, queueOffset %q",
@@ -139,32 +141,4 @@ func parseSendResponse(resp *remoting.Response, topic, brokerName, msgID string)
 	}
 	r.Queue.QueueID, r.QueueOffset = int(q), o
 	return r, nil
-}
-
-// parseDecimal parses a decimal int64 without the string strconv would need.
-func parseDecimal(b []byte) (int64, bool) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || len(b) > 19 {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > 1<<63-1 {
-		return 0, false
-	}
-	return int64(v), true
 }

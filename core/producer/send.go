@@ -158,7 +158,7 @@ func (p *Producer) sendSync(ctx context.Context, o *outgoing, attempts int, ord 
 		mq := pi.queues[i]
 		if busies > 0 && mq.BrokerName == busyBroker {
 			if !pauseUntil(ctx, busyBackoff(busies, time.Until(deadline))) {
-				lastErr = ctx.Err()
+				lastErr = fmt.Errorf("%w; %w while waiting to retry", lastErr, ctx.Err())
 				break
 			}
 		}
