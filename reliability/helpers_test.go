@@ -281,8 +281,10 @@ func startLoad(l *ledger, topic string, producers []*producer.Producer, onResult
 				body := fmt.Sprintf("p%d-%07d", i, bodySeq.Add(1))
 				t0 := time.Now()
 				res, err := p.SendSync(context.Background(), &message.Message{Topic: topic, Body: []byte(body)})
-				if d := int64(time.Since(t0)); d > ld.slowest.Load() {
-					ld.slowest.Store(d)
+				// A maximum kept by several senders: a plain Load and Store could let a
+				// shorter send overwrite a longer one.
+				for d, old := int64(time.Since(t0)), ld.slowest.Load(); d > old && !ld.slowest.CompareAndSwap(old, d); {
+					old = ld.slowest.Load()
 				}
 				if onResult != nil {
 					onResult(res, err)

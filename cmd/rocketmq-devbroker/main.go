@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rocketmq-go/librocketmq/core/route"
 	"github.com/rocketmq-go/librocketmq/devbroker"
 	"github.com/rocketmq-go/librocketmq/internal/atomicfile"
 )
@@ -135,6 +136,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	registerAddrs, err := registerToAddrs(*registerTo)
+	if err != nil {
+		fmt.Fprintf(stderr, "rocketmq-devbroker: -register-to: %v\n", err)
+		return 2
+	}
 	b, err := devbroker.Start(devbroker.Config{
 		NameServerAddr:           *nsAddr,
 		BrokerAddr:               *brokerAddr,
@@ -148,7 +154,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		TransactionTimeout:       *txTimeout,
 		TransactionCheckInterval: *txInterval,
 		DataDir:                  *dataDir,
-		RegisterTo:               splitAddrs(*registerTo),
+		RegisterTo:               registerAddrs,
 		BrokerAdvertiseAddr:      *advertise,
 		SyncFlush:                *syncFlush,
 		Logger:                   log,
@@ -177,9 +183,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// splitAddrs splits a name server list as the clients' setting is written.
-func splitAddrs(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
+// registerToAddrs reads -register-to, a name server list written as the clients' setting
+// is; empty is none.
+func registerToAddrs(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	return route.ParseAddrs(s)
 }
 
 // tlsConfig turns the TLS flags into the broker's setting; nil is no TLS.

@@ -151,6 +151,12 @@ func TestParseDelayLevels(t *testing.T) {
 }
 
 func TestRegisterToList(t *testing.T) {
-	assert.Equal(t, []string{"127.0.0.1:9876", "10.0.0.1:9876", "h:1"}, splitAddrs("127.0.0.1:9876;10.0.0.1:9876, h:1"))
-	assert.Empty(t, splitAddrs(""))
+	got, err := registerToAddrs("127.0.0.1:9876;10.0.0.1:9876, h:1")
+	assert.NoError(t, err)
+	assert.Equal(t, []string{"127.0.0.1:9876", "10.0.0.1:9876", "h:1"}, got)
+	got, err = registerToAddrs("")
+	assert.NoError(t, err)
+	assert.Empty(t, got)
+	_, err = registerToAddrs("host-without-port")
+	assert.Error(t, err)
 }

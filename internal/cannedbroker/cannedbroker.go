@@ -21,12 +21,13 @@ import (
 
 // Broker is a running canned broker.
 type Broker struct {
-	ns    string
-	ln    net.Listener
-	reg   *remoting.Client
-	conns sync.WaitGroup
-	mu    sync.Mutex
-	open  map[net.Conn]struct{}
+	ns     string
+	ln     net.Listener
+	reg    *remoting.Client
+	conns  sync.WaitGroup
+	mu     sync.Mutex
+	open   map[net.Conn]struct{}
+	closed bool // set by Close: a connection accepted after it is closed at once
 }
 
 // Start listens on a free loopback port and registers the broker with nameServer as the
@@ -57,6 +58,7 @@ func (b *Broker) Close() {
 	b.reg.Close()
 	b.ln.Close()
 	b.mu.Lock()
+	b.closed = true
 	for c := range b.open {
 		c.Close()
 	}
@@ -71,6 +73,11 @@ func (b *Broker) accept() {
 			return
 		}
 		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			c.Close()
+			return
+		}
 		b.open[c] = struct{}{}
 		b.conns.Add(1)
 		b.mu.Unlock()
