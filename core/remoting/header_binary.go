@@ -64,8 +64,9 @@ func scanBinaryHeader(b []byte, h *header) error {
 	if uint64(extLen) > uint64(len(b)-p) {
 		return errBinaryHeader
 	}
-	h.extAt, h.extEnd = p, p+int(extLen)
-	return eachBinaryExt(b[h.extAt:h.extEnd], func(_, _, _, _ int) {})
+	h.extAt, h.extEnd, h.extCount = p, p+int(extLen), 0
+	// Counted while checked, so that materializing allocates the map at its final size.
+	return eachBinaryExt(b[h.extAt:h.extEnd], func(_, _, _, _ int) { h.extCount++ })
 }
 
 // eachBinaryExt calls fn with the bounds of every key and value of an ext block.
@@ -108,7 +109,7 @@ func (h *header) materializeBinary(c *Command) error {
 		return nil
 	}
 	ext := h.raw[h.extAt:h.extEnd]
-	m := make(map[string]string, countBinaryExt(ext))
+	m := make(map[string]string, h.extCount)
 	off := h.extAt
 	err := eachBinaryExt(ext, func(kAt, kEnd, vAt, vEnd int) {
 		m[hs[off+kAt:off+kEnd]] = hs[off+vAt : off+vEnd]
@@ -124,24 +125,4 @@ func decodeBinaryHeader(b []byte, c *Command) error {
 	}
 	h.raw = b
 	return h.materializeBinary(c)
-}
-
-// countBinaryExt counts the entries of an ext block (stopping at the first malformed one), so
-// the map is allocated once at its final size.
-func countBinaryExt(ext []byte) int {
-	n := 0
-	for len(ext) >= 2 {
-		kl := int(binary.BigEndian.Uint16(ext))
-		if len(ext) < 2+kl+4 {
-			break
-		}
-		vl := binary.BigEndian.Uint32(ext[2+kl:])
-		rest := ext[2+kl+4:]
-		if uint64(vl) > uint64(len(rest)) {
-			break
-		}
-		ext = rest[vl:]
-		n++
-	}
-	return n
 }

@@ -15,9 +15,10 @@ type header struct {
 	serial                      SerializeType
 	raw                         []byte
 	// JSON: offsets in raw of the remark's and the ext object's values, -1 when absent.
-	// Binary: bounds of the remark bytes and of the ext block.
+	// Binary: bounds of the remark bytes and of the ext block, and its number of entries.
 	remarkAt, remarkEnd int
 	extAt, extEnd       int
+	extCount            int
 }
 
 func (h *header) isResponse() bool { return h.flag&flagResponse != 0 }
