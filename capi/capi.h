@@ -135,9 +135,12 @@ RMQ_INTERNAL int rmq_sync_queue_start(void);
 RMQ_INTERNAL rmq_sync_send *rmq_sync_take_all(void);
 
 /*
- * Hands a queued send its status and its caller's new last error (err[0..n),
- * copied; none when n is 0), and wakes the caller. s is gone afterwards.
+ * Records err[0..n) (copied) as the last error that the caller of queued send
+ * s gets. If memory runs out, s keeps the error it had.
  */
-RMQ_INTERNAL void rmq_sync_done(rmq_sync_send *s, int rc, const char *err, size_t n);
+RMQ_INTERNAL void rmq_sync_set_error(rmq_sync_send *s, const char *err, size_t n);
+
+/* Hands a queued send its status and wakes its caller. s is gone afterwards. */
+RMQ_INTERNAL void rmq_sync_done(rmq_sync_send *s, int rc);
 
 #endif /* RMQ_CAPI_H */

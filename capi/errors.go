@@ -9,6 +9,11 @@ package main
 static inline void rmq_set_last_error_go(_GoString_ s) {
 	rmq_set_last_error(_GoStringPtr(s), _GoStringLen(s));
 }
+
+// The same for the caller of a queued send.
+static inline void rmq_sync_set_error_go(rmq_sync_send *q, _GoString_ s) {
+	rmq_sync_set_error(q, _GoStringPtr(s), _GoStringLen(s));
+}
 */
 import "C"
 
@@ -46,7 +51,7 @@ type status = C.int
 // that messages name it without repeating it in the body.
 type call struct {
 	fn   string
-	sink *string // set: the message goes here, for a C thread other than the current one
+	sink *C.rmq_sync_send // set: the message goes to this queued send's caller, another thread
 }
 
 // errorf records "msg: <fn>: <text>" as the calling thread's last error. The
@@ -55,7 +60,7 @@ type call struct {
 func (c call) errorf(format string, args ...any) {
 	text := fmt.Sprintf("msg: %s: %s", c.fn, fmt.Sprintf(format, args...))
 	if c.sink != nil {
-		*c.sink = text
+		C.rmq_sync_set_error_go(c.sink, text)
 		return
 	}
 	C.rmq_set_last_error_go(text)
@@ -100,10 +105,10 @@ func guardValue[T any](fn string, fail T, body func(c call) T) (result T) {
 }
 
 // guardInto is guard for work done for a C thread other than the current one
-// (a queued SendMessageSync): the last error goes to *text, for that thread
-// to record.
-func guardInto(text *string, fn string, fail status, body func(c call) status) status {
-	return guardCall(call{fn: fn, sink: text}, fail, body)
+// (a queued SendMessageSync): the last error goes to s, for its caller's
+// thread to record.
+func guardInto(s *C.rmq_sync_send, fn string, fail status, body func(c call) status) status {
+	return guardCall(call{fn: fn, sink: s}, fail, body)
 }
 
 func guardCall[T any](c call, fail T, body func(c call) T) (result T) {

@@ -141,11 +141,10 @@ var queuedSends atomic.Int64
 // last error.
 func sendQueued(s *C.rmq_sync_send) {
 	queuedSends.Add(1)
-	var text string
-	rc := guardInto(&text, "SendMessageSync", C.PRODUCER_SEND_SYNC_FAILED, func(c call) status {
+	rc := guardInto(s, "SendMessageSync", C.PRODUCER_SEND_SYNC_FAILED, func(c call) status {
 		return sendMessageSync(c, s.producer, s.msg, s.result)
 	})
-	C.rmq_sync_done(s, rc, (*C.char)(unsafe.Pointer(unsafe.StringData(text))), C.size_t(len(text)))
+	C.rmq_sync_done(s, rc)
 }
 
 func SendBatchMessage(producer *C.CProducer, batchMsg *C.CBatchMessage, result *C.CSendResult) C.int {

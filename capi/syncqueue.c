@@ -54,12 +54,17 @@ rmq_sync_send *rmq_sync_take_all(void) {
   return all;
 }
 
-void rmq_sync_done(rmq_sync_send *s, int rc, const char *err, size_t n) {
+void rmq_sync_set_error(rmq_sync_send *s, const char *err, size_t n) {
+  char *copy = (char *)malloc(n > 0 ? n : 1);
+  if (copy == NULL) return;
+  memcpy(copy, err, n);
+  free(s->err);
+  s->err = copy;
+  s->errlen = n;
+}
+
+void rmq_sync_done(rmq_sync_send *s, int rc) {
   s->rc = rc;
-  if (n > 0 && (s->err = (char *)malloc(n)) != NULL) {
-    memcpy(s->err, err, n);
-    s->errlen = n;
-  }
   sem_post(&s->done);
 }
 
@@ -113,9 +118,11 @@ int rmq_sync_queue_start(void) { return -1; }
 
 rmq_sync_send *rmq_sync_take_all(void) { return NULL; }
 
-void rmq_sync_done(rmq_sync_send *s, int rc, const char *err, size_t n) {
-  (void)s, (void)rc, (void)err, (void)n;
+void rmq_sync_set_error(rmq_sync_send *s, const char *err, size_t n) {
+  (void)s, (void)err, (void)n;
 }
+
+void rmq_sync_done(rmq_sync_send *s, int rc) { (void)s, (void)rc; }
 
 static int send_sync(CProducer *producer, CMessage *msg, CSendResult *result) {
   return rmqInternalSendMessageSync(producer, msg, result);
