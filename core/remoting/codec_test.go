@@ -186,3 +186,23 @@ func TestUnquoteJSON(t *testing.T) {
 		assert.Error(t, err, "%q", bad)
 	}
 }
+
+// decodeJSONHeader decodes a whole JSON header into c.
+func decodeJSONHeader(b []byte, c *Command) error {
+	var h header
+	if err := scanJSONHeader(b, &h); err != nil {
+		return err
+	}
+	h.raw = b
+	return h.materializeJSON(c)
+}
+
+// decodeBinaryHeader decodes a whole binary header into c.
+func decodeBinaryHeader(b []byte, c *Command) error {
+	var h header
+	if err := scanBinaryHeader(b, &h); err != nil {
+		return err
+	}
+	h.raw = b
+	return h.materializeBinary(c)
+}

@@ -117,12 +117,3 @@ func (h *header) materializeBinary(c *Command) error {
 	c.ExtFields = m
 	return err
 }
-
-func decodeBinaryHeader(b []byte, c *Command) error {
-	var h header
-	if err := scanBinaryHeader(b, &h); err != nil {
-		return err
-	}
-	h.raw = b
-	return h.materializeBinary(c)
-}

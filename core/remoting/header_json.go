@@ -148,16 +148,6 @@ func scanJSONHeader(b []byte, h *header) error {
 	return r.end()
 }
 
-// decodeJSONHeader decodes a whole JSON header into c.
-func decodeJSONHeader(b []byte, c *Command) error {
-	var h header
-	if err := scanJSONHeader(b, &h); err != nil {
-		return err
-	}
-	h.raw = b
-	return h.materializeJSON(c)
-}
-
 // materializeJSON fills c from a scanned JSON header; the remark and the ext fields are
 // substrings of one copy of the header.
 func (h *header) materializeJSON(c *Command) error {
