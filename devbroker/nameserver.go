@@ -149,16 +149,10 @@ func (n *nameServer) getAllTopics(_ *remoting.Conn, _ *remoting.Command) *remoti
 	return resp
 }
 
-// registerBody is RegisterBrokerBody; only what routes need is read.
+// registerBody is RegisterBrokerBody; only its topic table is read.
 type registerBody struct {
 	TopicConfigSerializeWrapper struct {
-		TopicConfigTable map[string]struct {
-			TopicName      string `json:"topicName"`
-			ReadQueueNums  int    `json:"readQueueNums"`
-			WriteQueueNums int    `json:"writeQueueNums"`
-			Perm           int    `json:"perm"`
-			TopicSysFlag   int    `json:"topicSysFlag"`
-		} `json:"topicConfigTable"`
+		TopicConfigTable map[string]registerTopic `json:"topicConfigTable"`
 	} `json:"topicConfigSerializeWrapper"`
 }
 
@@ -267,14 +261,9 @@ func (n *nameServer) expire(now time.Time) {
 	}
 }
 
-type registeredTopic struct {
-	TopicName                                         string
-	ReadQueueNums, WriteQueueNums, Perm, TopicSysFlag int
-}
-
 // decodeRegisterBody reads the topic configs of a RegisterBrokerBody, either its JSON or
 // the zlib-compressed binary form brokers send with compressedRegister=true.
-func decodeRegisterBody(body []byte, compressed bool) ([]registeredTopic, error) {
+func decodeRegisterBody(body []byte, compressed bool) ([]registerTopic, error) {
 	if len(body) == 0 {
 		return nil, nil
 	}
@@ -283,12 +272,12 @@ func decodeRegisterBody(body []byte, compressed bool) ([]registeredTopic, error)
 		if err := json.Unmarshal(body, &rb); err != nil {
 			return nil, err
 		}
-		out := make([]registeredTopic, 0, len(rb.TopicConfigSerializeWrapper.TopicConfigTable))
+		out := make([]registerTopic, 0, len(rb.TopicConfigSerializeWrapper.TopicConfigTable))
 		for name, tc := range rb.TopicConfigSerializeWrapper.TopicConfigTable {
 			if tc.TopicName == "" {
 				tc.TopicName = name
 			}
-			out = append(out, registeredTopic{tc.TopicName, tc.ReadQueueNums, tc.WriteQueueNums, tc.Perm, tc.TopicSysFlag})
+			out = append(out, tc)
 		}
 		return out, nil
 	}
@@ -325,7 +314,7 @@ func decodeRegisterBody(body []byte, compressed bool) ([]registeredTopic, error)
 	if count < 0 {
 		return nil, errors.New("negative topic count")
 	}
-	var out []registeredTopic
+	var out []registerTopic
 	for range count {
 		b, err := chunk()
 		if err != nil {
@@ -341,7 +330,7 @@ func decodeRegisterBody(body []byte, compressed bool) ([]registeredTopic, error)
 				return nil, fmt.Errorf("topic config %q: %w", b, err)
 			}
 		}
-		out = append(out, registeredTopic{TopicName: f[0], ReadQueueNums: nums[0], WriteQueueNums: nums[1], Perm: nums[2]})
+		out = append(out, registerTopic{TopicName: f[0], ReadQueueNums: nums[0], WriteQueueNums: nums[1], Perm: nums[2]})
 	}
 	return out, nil
 }

@@ -74,6 +74,8 @@ func (r *registrar) start() {
 	}()
 }
 
+// registerTopic is one TopicConfig of a RegisterBrokerBody's topicConfigTable, as we send
+// it and as the name server reads it back.
 type registerTopic struct {
 	TopicName      string `json:"topicName"`
 	ReadQueueNums  int    `json:"readQueueNums"`

@@ -151,7 +151,7 @@ func TestShutdownDeliversPendingCallbacks(t *testing.T) {
 func TestImmediateAsyncFailureIsNotOnTheCallersGoroutine(t *testing.T) {
 	b := startBroker(t, "broker-a")
 	// A broker the name server lists but nobody serves: connecting fails at once.
-	registerBroker(t, b.NameServerAddr(), "broker-dead", "127.0.0.1:1", map[string]int{"Dead": 1})
+	registerBroker(t, b.NameServerAddr(), "broker-dead", "127.0.0.1:1", "Dead", 1)
 	p := newProducer(t, b.NameServerAddr(), nil)
 
 	returned := make(chan struct{})

@@ -2,7 +2,6 @@ package producer_test
 
 import (
 	"context"
-	"encoding/json"
 	"runtime"
 	"strconv"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/rocketmq-go/librocketmq/core/producer"
 	"github.com/rocketmq-go/librocketmq/core/remoting"
 	"github.com/rocketmq-go/librocketmq/devbroker"
+	"github.com/rocketmq-go/librocketmq/internal/cannedbroker"
 )
 
 // wait bounds every wait of these tests.
@@ -24,7 +24,14 @@ const wait = 5 * time.Second
 
 func startBroker(t testing.TB, name string) *devbroker.Broker {
 	t.Helper()
-	b, err := devbroker.Start(devbroker.Config{NameServerAddr: "127.0.0.1:0", BrokerAddr: "127.0.0.1:0", BrokerName: name})
+	return startBrokerWith(t, devbroker.Config{BrokerName: name})
+}
+
+// startBrokerWith starts a dev broker of cfg on free loopback ports.
+func startBrokerWith(t testing.TB, cfg devbroker.Config) *devbroker.Broker {
+	t.Helper()
+	cfg.NameServerAddr, cfg.BrokerAddr = "127.0.0.1:0", "127.0.0.1:0"
+	b, err := devbroker.Start(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
 	return b
@@ -143,33 +150,31 @@ func eventually(t testing.TB, what string, cond func() bool) {
 }
 
 // registerBroker makes a broker known to a name server under its own name, as
-// REGISTER_BROKER from a real broker would, with the given topics (name → queue count).
-// The registration lives as long as the returned client's connection.
-func registerBroker(t testing.TB, nameServer, name, addr string, topics map[string]int) {
+// REGISTER_BROKER from a real broker would, with topic of the given number of queues.
+// The registration lives until the test ends.
+func registerBroker(t testing.TB, nameServer, name, addr, topic string, queues int) {
 	t.Helper()
-	table := map[string]any{}
-	for topic, n := range topics {
-		table[topic] = map[string]any{"topicName": topic, "readQueueNums": n, "writeQueueNums": n, "perm": 6}
-	}
-	body, err := json.Marshal(map[string]any{"topicConfigSerializeWrapper": map[string]any{"topicConfigTable": table}})
-	require.NoError(t, err)
 	r := remoting.NewClient(remoting.ClientOptions{})
 	t.Cleanup(func() { r.Close() })
-	resp, err := r.InvokeSync(context.Background(), nameServer, remoting.NewRequest(remoting.RegisterBroker, map[string]string{
-		"brokerName": name, "brokerAddr": addr, "clusterName": "DefaultCluster", "haServerAddr": addr, "brokerId": "0",
-	}, body), wait)
-	require.NoError(t, err)
-	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	require.NoError(t, cannedbroker.Register(r, nameServer, name, addr, topic, queues))
 }
 
 // twoBrokers is broker-a and broker-b behind broker-a's name server, each with topic T
 // of two queues.
 func twoBrokers(t testing.TB, topic string) (a, b *devbroker.Broker) {
 	t.Helper()
-	a, b = startBroker(t, "broker-a"), startBroker(t, "broker-b")
+	a = startBroker(t, "broker-a")
+	b = startBrokerWith(t, devbroker.Config{BrokerName: "broker-b", RegisterTo: []string{a.NameServerAddr()}})
 	require.NoError(t, a.CreateTopic(topic, 2))
 	require.NoError(t, b.CreateTopic(topic, 2))
-	registerBroker(t, a.NameServerAddr(), b.BrokerName(), b.BrokerAddr(), map[string]int{topic: 2})
+	// broker-b registers on its own goroutine: the tests' producers must find both at once.
+	c := client.New(clientConfig(a.NameServerAddr()))
+	require.NoError(t, c.Start())
+	defer c.Shutdown()
+	eventually(t, "broker-b's queues of "+topic+" on broker-a's name server", func() bool {
+		r, err := c.UpdateRoute(context.Background(), topic)
+		return err == nil && len(r.BrokerDatas) == 2 && len(r.QueueDatas) == 2
+	})
 	return a, b
 }
 

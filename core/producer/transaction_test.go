@@ -54,7 +54,7 @@ func startFakeBroker(t testing.TB, nameServer, name, topic string) *fakeBroker {
 		fb.ends <- req
 		return nil
 	})
-	registerBroker(t, nameServer, name, fb.addr, map[string]int{topic: 1})
+	registerBroker(t, nameServer, name, fb.addr, topic, 1)
 	return fb
 }
 

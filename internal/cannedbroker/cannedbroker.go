@@ -39,7 +39,7 @@ func Start(nameServer, topic string, queues int) (*Broker, error) {
 	}
 	b := &Broker{ns: nameServer, ln: ln, reg: remoting.NewClient(remoting.ClientOptions{}), open: map[net.Conn]struct{}{}}
 	go b.accept()
-	if err := b.register(nameServer, topic, queues); err != nil {
+	if err := Register(b.reg, nameServer, "broker-canned", b.Addr(), topic, queues); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -91,15 +91,17 @@ func (b *Broker) accept() {
 	}
 }
 
-func (b *Broker) register(nameServer, topic string, queues int) error {
+// Register makes a broker known to nameServer as the master brokerName at addr with topic of
+// the given number of queues, as REGISTER_BROKER from a real broker would. The registration
+// lasts as long as c's connection to the name server.
+func Register(c *remoting.Client, nameServer, brokerName, addr, topic string, queues int) error {
 	body, err := json.Marshal(map[string]any{"topicConfigSerializeWrapper": map[string]any{"topicConfigTable": map[string]any{
 		topic: map[string]any{"topicName": topic, "readQueueNums": queues, "writeQueueNums": queues, "perm": 6}}}})
 	if err != nil {
 		return err
 	}
-	addr := b.Addr()
-	resp, err := b.reg.InvokeSync(context.Background(), nameServer, remoting.NewRequest(remoting.RegisterBroker, map[string]string{
-		"brokerName": "broker-canned", "brokerAddr": addr, "clusterName": "DefaultCluster", "haServerAddr": addr, "brokerId": "0",
+	resp, err := c.InvokeSync(context.Background(), nameServer, remoting.NewRequest(remoting.RegisterBroker, map[string]string{
+		"brokerName": brokerName, "brokerAddr": addr, "clusterName": "DefaultCluster", "haServerAddr": addr, "brokerId": "0",
 	}, body), 5*time.Second)
 	if err != nil {
 		return err

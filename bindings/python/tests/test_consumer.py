@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 import time
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Tuple
 
 import pytest
 
@@ -356,6 +356,23 @@ def test_listen_exception_in_body_redelivers(producer, namesrv, topic) -> None:
         assert msg.body == b'fail once' and msg.reconsume_times >= 1
 
 
+def interrupt_after_first_message(code: str) -> Tuple[int, bytes]:
+    """Runs ``code`` in a child interpreter, presses Ctrl-C (SIGINT) once it prints a line
+    starting with "got", and returns its exit status and what it printed after that line."""
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    proc = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith(b'got'), line + proc.stdout.read()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, out
+
+
 def test_ctrl_c_stops_a_listen_loop(producer, namesrv, topic) -> None:
     send(producer, topic, b'first')
     code = textwrap.dedent('''
@@ -369,18 +386,8 @@ def test_ctrl_c_stops_a_listen_loop(producer, namesrv, topic) -> None:
         except KeyboardInterrupt:
             print("interrupted", c.started, flush=True)
     ''' % (unique('ctrlc_group'), namesrv, topic))
-    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
-    proc = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith(b'got'), line + proc.stdout.read()
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, out
+    returncode, out = interrupt_after_first_message(code)
+    assert returncode == 0, out
     assert b'interrupted False' in out, out
 
 
@@ -409,18 +416,8 @@ def test_ctrl_c_stops_an_async_listen_loop(producer, namesrv, topic) -> None:
                 time.sleep(0.05)
             print("interrupted", consumers[0].started, flush=True)
     ''' % (unique('ctrlc_aio_group'), namesrv, topic))
-    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
-    proc = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith(b'got'), line + proc.stdout.read()
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, out
+    returncode, out = interrupt_after_first_message(code)
+    assert returncode == 0, out
     assert out.strip().endswith(b'interrupted False'), out
 
 
