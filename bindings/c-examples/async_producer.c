@@ -71,7 +71,7 @@ static void on_send_exception(CMQException e, CMessage* msg, void* user_data) {
 }
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   char body[128];
   send_context contexts[COUNT];
@@ -139,5 +139,5 @@ int main(int argc, char** argv) {
   stop_producer(lost);
 
   expect_stored(topic, 2 * COUNT, 0);
-  return example_exit("async_producer");
+  return rmq_finish("async_producer");
 }

@@ -11,7 +11,7 @@
 #define PER_BATCH 10
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   char body[128];
   CProducer* producer;
@@ -45,5 +45,5 @@ int main(int argc, char** argv) {
   }
   stop_producer(producer);
   expect_stored(topic, BATCHES * PER_BATCH, 0);
-  return example_exit("batch_producer");
+  return rmq_finish("batch_producer");
 }

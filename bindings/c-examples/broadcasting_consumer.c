@@ -101,7 +101,7 @@ static int offsets_file_exists(const char* instance, const char* group) {
 }
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   char group[64];
   char body[64];
@@ -154,5 +154,5 @@ int main(int argc, char** argv) {
   }
 
   expect_stored(topic, COUNT + 1, 0);
-  return example_exit("broadcasting_consumer");
+  return rmq_finish("broadcasting_consumer");
 }

@@ -16,7 +16,7 @@
 #define LEVEL_MS 5000
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   CProducer* producer;
   CMessage* msg;
@@ -41,5 +41,5 @@ int main(int argc, char** argv) {
   stop_producer(producer);
   /* A second of slack for the broker's timer. */
   expect_stored(topic, COUNT, sent_at + LEVEL_MS - 1000);
-  return example_exit("delay_producer");
+  return rmq_finish("delay_producer");
 }

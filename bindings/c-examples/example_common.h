@@ -23,35 +23,15 @@
 
 #include "CErrorMessage.h"
 #include "CProducer.h"
+#include "checks.h"
 
 /* Helpers are static inline: each example uses only some of them. */
-static int failures;
-
-#define CHECK(cond, ...)                                                             \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      __sync_fetch_and_add(&failures, 1);                                           \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);       \
-      fprintf(stderr, __VA_ARGS__);                                                  \
-      fputc('\n', stderr);                                                           \
-    }                                                                                \
-  } while (0)
-
 /* CHECK for a call returning a CStatus, with the thread's last error. */
 #define CHECK_OK(call)                                                               \
   do {                                                                               \
     int rc_ = (call);                                                                \
     CHECK(rc_ == OK, "%s returned %d: %s", #call, rc_, GetLatestErrorMessage());     \
   } while (0)
-
-/* The name server: the first argument, else NAMESRV_ADDR, else exit 2. */
-static inline const char* example_namesrv(int argc, char** argv) {
-  const char* env = getenv("NAMESRV_ADDR");
-  if (argc > 1) return argv[1];
-  if (env != NULL && env[0] != '\0') return env;
-  fprintf(stderr, "usage: %s NAMESRV_HOST:PORT (or set NAMESRV_ADDR)\n", argv[0]);
-  exit(2);
-}
 
 /* A topic name no other run uses, so that the broker's count for it is
    exactly what this run sent. */
@@ -122,16 +102,6 @@ static inline CProducer* start_producer(const char* group, const char* namesrv) 
 static inline void stop_producer(CProducer* producer) {
   CHECK_OK(ShutdownProducer(producer));
   CHECK_OK(DestroyProducer(producer));
-}
-
-/* The exit status: 0 if every check passed. */
-static inline int example_exit(const char* name) {
-  if (failures > 0) {
-    fprintf(stderr, "%s: %d check(s) failed\n", name, failures);
-    return 1;
-  }
-  printf("%s: all checks passed\n", name);
-  return 0;
 }
 
 #endif /* RMQ_EXAMPLE_COMMON_H */

@@ -28,7 +28,7 @@ static int pick_queue(int size, CMessage* msg, void* arg) {
 }
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64], orderly_topic[64];
   char body[128];
   CProducer* producer;
@@ -59,5 +59,5 @@ int main(int argc, char** argv) {
   stop_producer(producer);
   expect_stored(topic, COUNT, 0);
   expect_stored(orderly_topic, COUNT, 0);
-  return example_exit("oneway_producer");
+  return rmq_finish("oneway_producer");
 }

@@ -74,7 +74,7 @@ static void on_exception(CMQException e) {
 }
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64], async_topic[64];
   char body[128];
   long long next_offset[ORDERS];
@@ -145,5 +145,5 @@ int main(int argc, char** argv) {
   stop_producer(producer);
   expect_stored(topic, ORDERS * PER_ORDER, 0);
   expect_stored(async_topic, ASYNC_COUNT, 0);
-  return example_exit("orderly_producer");
+  return rmq_finish("orderly_producer");
 }

@@ -57,7 +57,7 @@ static int on_message(CPushConsumer* consumer, CMessageExt* msg) {
 }
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   char group[64];
   char body[64];
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
 
   consumer = CreatePushConsumer(group);
   CHECK(consumer != NULL, "CreatePushConsumer: %s", GetLatestErrorMessage());
-  if (consumer == NULL) return example_exit("orderly_push_consumer");
+  if (consumer == NULL) return rmq_finish("orderly_push_consumer");
   CHECK_OK(SetPushConsumerNameServerAddress(consumer, namesrv));
   CHECK_OK(SetPushConsumerThreadCount(consumer, 4));
   CHECK_OK(Subscribe(consumer, topic, "*"));
@@ -100,5 +100,5 @@ int main(int argc, char** argv) {
   CHECK_OK(DestroyPushConsumer(consumer));
 
   expect_stored(topic, COUNT, 0);
-  return example_exit("orderly_push_consumer");
+  return rmq_finish("orderly_push_consumer");
 }

@@ -15,7 +15,7 @@
 #define COUNT 25
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   char body[64];
   int seen[COUNT] = {0};
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
 
   consumer = CreatePullConsumer("GID_example_pull");
   CHECK(consumer != NULL, "CreatePullConsumer: %s", GetLatestErrorMessage());
-  if (consumer == NULL) return example_exit("pull_consumer");
+  if (consumer == NULL) return rmq_finish("pull_consumer");
   printf("%s\n", ShowPullConsumerVersion(consumer));
   CHECK_OK(SetPullConsumerNameServerAddress(consumer, namesrv));
   CHECK_OK(StartPullConsumer(consumer));
@@ -97,5 +97,5 @@ int main(int argc, char** argv) {
   CHECK_OK(ShutdownPullConsumer(consumer));
   CHECK_OK(DestroyPullConsumer(consumer));
   expect_stored(topic, COUNT, 0);
-  return example_exit("pull_consumer");
+  return rmq_finish("pull_consumer");
 }

@@ -42,7 +42,7 @@ static int on_message(CPushConsumer* consumer, CMessageExt* msg) {
 }
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   char group[64];
   char body[64];
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
 
   consumer = CreatePushConsumer(group);
   CHECK(consumer != NULL, "CreatePushConsumer: %s", GetLatestErrorMessage());
-  if (consumer == NULL) return example_exit("push_consumer");
+  if (consumer == NULL) return rmq_finish("push_consumer");
   printf("%s\n", ShowPushConsumerVersion(consumer));
   CHECK(strcmp(GetPushConsumerGroupID(consumer), group) == 0, "group %s", GetPushConsumerGroupID(consumer));
   CHECK_OK(SetPushConsumerNameServerAddress(consumer, namesrv));
@@ -93,5 +93,5 @@ int main(int argc, char** argv) {
   CHECK_OK(DestroyPushConsumer(consumer));
 
   expect_stored(topic, COUNT, 0);
-  return example_exit("push_consumer");
+  return rmq_finish("push_consumer");
 }

@@ -13,7 +13,7 @@
 
 int main(int argc, char** argv) {
   static const char* keys[KEYS] = {"order-1001", "order-1002", "order-1003"};
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   char body[128];
   long long last_offset[KEYS];
@@ -44,5 +44,5 @@ int main(int argc, char** argv) {
   DestroyMessage(msg);
   stop_producer(producer);
   expect_stored(topic, KEYS * PER_KEY, 0);
-  return example_exit("sharding_key_producer");
+  return rmq_finish("sharding_key_producer");
 }

@@ -13,7 +13,7 @@
 #define COUNT 10
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char topic[64];
   char body[128];
   char last_id[MAX_MESSAGE_ID_LENGTH] = "";
@@ -58,5 +58,5 @@ int main(int argc, char** argv) {
 
   stop_producer(producer);
   expect_stored(topic, COUNT + 1, 0);
-  return example_exit("sync_producer");
+  return rmq_finish("sync_producer");
 }

@@ -87,7 +87,7 @@ static void send_transaction(CProducer* producer, const char* topic, CTransactio
 }
 
 int main(int argc, char** argv) {
-  const char* namesrv = example_namesrv(argc, argv);
+  const char* namesrv = rmq_namesrv(argc, argv);
   char commit_topic[64], rollback_topic[64], unknown_topic[64];
   char id[MAX_MESSAGE_ID_LENGTH];
   checker_state st;
@@ -138,5 +138,5 @@ int main(int argc, char** argv) {
   expect_stored(commit_topic, 1, 0);
   expect_stored(unknown_topic, 1, 0);
   expect_stored(rollback_topic, 0, 0);
-  return example_exit("transaction_producer");
+  return rmq_finish("transaction_producer");
 }

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
+#include "../checks.h"
 
 static int never_called(CPushConsumer* consumer, CMessageExt* msg) {
   (void)consumer;

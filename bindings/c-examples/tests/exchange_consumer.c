@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
 
   consumer = CreatePushConsumer(group);
   CHECK(consumer != NULL, "CreatePushConsumer: %s", GetLatestErrorMessage());
-  if (consumer == NULL) return example_exit("exchange_consumer");
+  if (consumer == NULL) return rmq_finish("exchange_consumer");
   CHECK_OK(SetPushConsumerNameServerAddress(consumer, namesrv));
   CHECK_OK(Subscribe(consumer, topic, "exchange"));
   CHECK_OK(RegisterMessageCallback(consumer, on_message));
@@ -76,5 +76,5 @@ int main(int argc, char** argv) {
   printf("received %d messages from %s\n", received, topic);
   pthread_mutex_unlock(&mu);
   CHECK_OK(DestroyPushConsumer(consumer));
-  return example_exit("exchange_consumer");
+  return rmq_finish("exchange_consumer");
 }

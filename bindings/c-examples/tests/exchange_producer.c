@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   producer = start_producer("GID_exchange_producer", namesrv);
   msg = CreateMessage(topic);
   CHECK(msg != NULL, "CreateMessage: %s", GetLatestErrorMessage());
-  if (msg == NULL) return example_exit("exchange_producer");
+  if (msg == NULL) return rmq_finish("exchange_producer");
   CHECK_OK(SetMessageTags(msg, "exchange"));
   for (i = 0; i < count; i++) {
     snprintf(body, sizeof body, "exchange message %d", i);
@@ -48,5 +48,5 @@ int main(int argc, char** argv) {
   CHECK_OK(DestroyMessage(msg));
   stop_producer(producer);
   printf("sent %d messages to %s\n", count, topic);
-  return example_exit("exchange_producer");
+  return rmq_finish("exchange_producer");
 }

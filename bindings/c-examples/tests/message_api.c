@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checks.h"
+#include "../checks.h"
 
 /* s is a string equal to want (and so not NULL). */
 static int str_is(const char* s, const char* want) { return s != NULL && strcmp(s, want) == 0; }

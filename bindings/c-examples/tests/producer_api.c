@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checks.h"
+#include "../checks.h"
 
 /* Exported by upstream's library and by ours, but declared in no header. */
 int SetProducerCompressMsgBodyOverHowmuch(CProducer* producer, int howmuch);

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "checks.h"
+#include "../checks.h"
 
 /* A CStatus call that must succeed; on failure the test cannot go on. */
 #define MUST(call)                                                                               \
@@ -94,15 +94,6 @@ static inline long long rmq_status_field(const char* key) {
 static inline long long rmq_threads(void) { return rmq_status_field("Threads"); }
 static inline long long rmq_rss_kib(void) { return rmq_status_field("VmRSS"); }
 
-/* The name server address: argv[1], else NAMESRV_ADDR, else exit 2. */
-static inline const char* rmq_namesrv(int argc, char** argv) {
-  const char* env = getenv("NAMESRV_ADDR");
-  if (argc > 1) return argv[1];
-  if (env != NULL && env[0] != '\0') return env;
-  fprintf(stderr, "usage: %s NAMESRV_HOST:PORT (or set NAMESRV_ADDR)\n", argv[0]);
-  exit(2);
-}
-
 /* A positive integer from the environment, or def. */
 static inline long rmq_env_long(const char* name, long def) {
   const char* v = getenv(name);
@@ -114,15 +105,6 @@ static inline long rmq_env_long(const char* name, long def) {
     exit(2);
   }
   return n;
-}
-
-static inline int rmq_finish(const char* name) {
-  if (failures != 0) {
-    fprintf(stderr, "%s: %d check(s) failed\n", name, failures);
-    return 1;
-  }
-  printf("%s: all checks passed\n", name);
-  return 0;
 }
 
 #endif
